@@ -1,0 +1,24 @@
+# smtpc source lists, for integrators with their own build system (make,
+# ESP-IDF, vendor IDEs): only variables, no targets.
+#   include(path/to/smtpc/cmake/smtpc_sources.cmake)
+get_filename_component(SMTPC_ROOT "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
+
+set(SMTPC_CORE_INCLUDE_DIRS "${SMTPC_ROOT}/core/include")
+set(SMTPC_CORE_SOURCES
+    "${SMTPC_ROOT}/core/src/smtpc_err.c"
+    "${SMTPC_ROOT}/core/src/smtpc_b64.c"
+    "${SMTPC_ROOT}/core/src/smtpc_reply.c"
+    "${SMTPC_ROOT}/core/src/smtpc_dnswire.c"
+    "${SMTPC_ROOT}/core/src/smtpc_dns.c"
+    "${SMTPC_ROOT}/core/src/smtpc_smtp.c"
+    "${SMTPC_ROOT}/core/src/smtpc_client.c")
+
+set(SMTPC_PORT_POSIX_INCLUDE_DIRS "${SMTPC_ROOT}/port/posix")
+set(SMTPC_PORT_POSIX_SOURCES
+    "${SMTPC_ROOT}/port/posix/smtpc_posix_net.c"
+    "${SMTPC_ROOT}/port/posix/smtpc_posix_sys.c"
+    "${SMTPC_ROOT}/port/posix/smtpc_posix_blocking.c")
+
+set(SMTPC_PORT_MBEDTLS_INCLUDE_DIRS "${SMTPC_ROOT}/port/mbedtls")
+set(SMTPC_PORT_MBEDTLS_SOURCES
+    "${SMTPC_ROOT}/port/mbedtls/smtpc_mbedtls.c")

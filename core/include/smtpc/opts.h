@@ -1,0 +1,188 @@
+/**
+ * @file opts.h
+ * @brief Compile-time options of smtpc, with their defaults.
+ *
+ * The user's `smtpc_config.h` (found on the include path, usually in
+ * `boards/<board>/`) is included first; every option it does not define gets
+ * the default below. Define `SMTPC_NO_USER_CONFIG` to build with the defaults
+ * alone. `config_check.h` then rejects inconsistent settings with an `#error`
+ * that names the option to change.
+ *
+ * Each option states its meaning, default, range and cost.
+ */
+#ifndef SMTPC_OPTS_H
+#define SMTPC_OPTS_H
+
+#ifndef SMTPC_NO_USER_CONFIG
+#include "smtpc_config.h"
+#endif
+
+/* ---------------------------------------------------------------- features */
+
+/** AUTH PLAIN (RFC 4616). Default 1. Only ever sent over TLS unless the caller
+ *  allowed plaintext. Cost: ~150 B flash. */
+#ifndef SMTPC_ENABLE_AUTH_PLAIN
+#define SMTPC_ENABLE_AUTH_PLAIN 1
+#endif
+
+/** AUTH LOGIN (draft-murchison-sasl-login). Default 1. Cost: ~150 B flash. */
+#ifndef SMTPC_ENABLE_AUTH_LOGIN
+#define SMTPC_ENABLE_AUTH_LOGIN 1
+#endif
+
+/** AUTH XOAUTH2 (bearer token from a callback). Default 1. Cost: ~200 B flash. */
+#ifndef SMTPC_ENABLE_AUTH_XOAUTH2
+#define SMTPC_ENABLE_AUTH_XOAUTH2 1
+#endif
+
+/** RFC 2920 PIPELINING: MAIL, RCPT… and DATA sent in one flight when the
+ *  server advertises it and the session config asks for it. Default 1
+ *  (compiled in; off at run time unless smtpc_session_cfg_t::pipelining).
+ *  Cost: ~100 B flash, no RAM. */
+#ifndef SMTPC_ENABLE_PIPELINING
+#define SMTPC_ENABLE_PIPELINING 1
+#endif
+
+/* ------------------------------------------------------------------- sizes */
+
+/** Longest reply line accepted, CRLF included. RFC 5321 §4.5.3.1.5: 512.
+ *  Range 512..4096. No RAM cost (the reply parser streams). */
+#ifndef SMTPC_REPLY_LINE_MAX
+#define SMTPC_REPLY_LINE_MAX 512
+#endif
+
+/** Most lines accepted in one multi-line reply (EHLO lists ~15). Default 32.
+ *  Range 4..1000. Bounds the time an endless reply can hold the client. */
+#ifndef SMTPC_REPLY_LINES_MAX
+#define SMTPC_REPLY_LINES_MAX 32
+#endif
+
+/** Bytes of the last reply's text kept for the result. Default 80. Range
+ *  16..512. RAM: twice this (parser + result). */
+#ifndef SMTPC_REPLY_TEXT_MAX
+#define SMTPC_REPLY_TEXT_MAX 80
+#endif
+
+/** Transmit buffer: commands and the dot-stuffed body pass through it.
+ *  Default 512, minimum 512 (a whole command line, RFC 5321 §4.5.3.1.4). */
+#ifndef SMTPC_TX_BUF_SIZE
+#define SMTPC_TX_BUF_SIZE 512
+#endif
+
+/** Receive buffer: bytes read from the server before parsing. Default 128,
+ *  minimum 16 (the parser streams, so this only sets the read size). */
+#ifndef SMTPC_RX_BUF_SIZE
+#define SMTPC_RX_BUF_SIZE 128
+#endif
+
+/** Bytes the driver reads from the body source at a time. Default 128,
+ *  range 16..4096. RAM: this many bytes in smtpc_client_mem_t. */
+#ifndef SMTPC_BODY_CHUNK_SIZE
+#define SMTPC_BODY_CHUNK_SIZE 128
+#endif
+
+/** Recipients per message. Default 8. Range 1..100 (RFC 5321 §4.5.3.1.8
+ *  asks servers to take 100). RAM: 8 bytes each in the result. */
+#ifndef SMTPC_MAX_RCPT
+#define SMTPC_MAX_RCPT 8
+#endif
+
+/** Longest address (local@domain) accepted in an envelope. RFC 5321:
+ *  local part 64 + '@' + domain 255 = 320. Default 320. */
+#ifndef SMTPC_ADDR_MAX
+#define SMTPC_ADDR_MAX 320
+#endif
+
+/** Longest host name (EHLO name, server name). Default 255 (RFC 1035). */
+#ifndef SMTPC_HOSTNAME_MAX
+#define SMTPC_HOSTNAME_MAX 255
+#endif
+
+/** Longest body line, CRLF excluded: 998 (RFC 5321 §4.5.3.1.6). A longer line
+ *  ends the session with SMTPC_ERR_BODY_LINE_TOO_LONG before the end of data
+ *  is sent, so the server discards the message. Range 78..998. */
+#ifndef SMTPC_BODY_LINE_MAX
+#define SMTPC_BODY_LINE_MAX 998
+#endif
+
+/* --------------------------------------------------------------------- DNS */
+
+/** Largest DNS message handled (UDP without EDNS is 512, RFC 1035 §4.2.1; a
+ *  TCP answer after TC=1 may be larger and is read up to this size).
+ *  Default 1024, range 512..4096. RAM: this many bytes in the DNS context. */
+#ifndef SMTPC_DNS_MSG_MAX
+#define SMTPC_DNS_MSG_MAX 1024
+#endif
+
+/** Answer records looked at per response. Default 16, range 1..64. */
+#ifndef SMTPC_DNS_MAX_ANSWERS
+#define SMTPC_DNS_MAX_ANSWERS 16
+#endif
+
+/** Compression pointers followed per name. Default 16, range 1..64. */
+#ifndef SMTPC_DNS_MAX_HOPS
+#define SMTPC_DNS_MAX_HOPS 16
+#endif
+
+/** CNAMEs followed in one answer. Default 8, range 0..16. */
+#ifndef SMTPC_DNS_MAX_CNAME
+#define SMTPC_DNS_MAX_CNAME 8
+#endif
+
+/** Per-try timeout of a DNS query, ms. Default 2000. */
+#ifndef SMTPC_DNS_TIMEOUT_MS
+#define SMTPC_DNS_TIMEOUT_MS 2000u
+#endif
+
+/** Tries per DNS query, spread over the configured nameservers. Default 3,
+ *  range 1..10. */
+#ifndef SMTPC_DNS_TRIES
+#define SMTPC_DNS_TRIES 3
+#endif
+
+/** MX hosts kept and tried per domain (the best by preference). Default 4,
+ *  range 1..16. RAM: ~256 bytes each in the MX list. */
+#ifndef SMTPC_MAX_MX
+#define SMTPC_MAX_MX 4
+#endif
+
+/* ---------------------------------------------------------------- timeouts */
+
+/** Deadlines per stage, in ms. Defaults are RFC 5321 §4.5.3.2 values; devices
+ *  usually lower them in smtpc_config.h or per session. */
+#ifndef SMTPC_TIMEOUT_CONNECT_MS
+#define SMTPC_TIMEOUT_CONNECT_MS 30000u
+#endif
+#ifndef SMTPC_TIMEOUT_GREETING_MS
+#define SMTPC_TIMEOUT_GREETING_MS 300000u /* §4.5.3.2.1: 5 min */
+#endif
+#ifndef SMTPC_TIMEOUT_COMMAND_MS
+#define SMTPC_TIMEOUT_COMMAND_MS 300000u /* §4.5.3.2.2/3: MAIL, RCPT 5 min */
+#endif
+#ifndef SMTPC_TIMEOUT_TLS_MS
+#define SMTPC_TIMEOUT_TLS_MS 60000u /* TLS handshake */
+#endif
+#ifndef SMTPC_TIMEOUT_DATA_INIT_MS
+#define SMTPC_TIMEOUT_DATA_INIT_MS 120000u /* §4.5.3.2.4: 2 min */
+#endif
+#ifndef SMTPC_TIMEOUT_DATA_BLOCK_MS
+#define SMTPC_TIMEOUT_DATA_BLOCK_MS 180000u /* §4.5.3.2.5: 3 min per send */
+#endif
+#ifndef SMTPC_TIMEOUT_DATA_END_MS
+#define SMTPC_TIMEOUT_DATA_END_MS 600000u /* §4.5.3.2.6: 10 min */
+#endif
+/** Overall deadline for a whole session. Default 15 min. 0 = none. */
+#ifndef SMTPC_TIMEOUT_TOTAL_MS
+#define SMTPC_TIMEOUT_TOTAL_MS 900000u
+#endif
+
+/* ----------------------------------------------------------------- debug */
+
+/** Programmer-error checks (never on input). Off by default. */
+#ifndef SMTPC_ASSERT
+#define SMTPC_ASSERT(x) ((void)0)
+#endif
+
+#include "smtpc/config_check.h"
+
+#endif /* SMTPC_OPTS_H */

@@ -1,0 +1,531 @@
+/* smtpc-send: submit one message with smtpc over POSIX sockets and mbed TLS.
+ *
+ *   smtpc-send --host smtp.example.org --from me@example.org --to you@example.net \
+ *              --user me --pass-file ~/.smtp-pass --data msg.eml
+ *
+ * Exit status: 0 delivered to every recipient, 3 accepted for some recipients
+ * only, 1 any other failure, 2 usage error. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "smtpc/smtpc.h"
+#include "smtpc_mbedtls.h"
+#include "smtpc_posix.h"
+
+#define PROG            "smtpc-send"
+#define DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
+#define MESSAGE_MAX     (64u * 1024u * 1024u) /* SIZE= is 32-bit; a CLI has no use for more */
+#define SECRET_MAX      4096                  /* OAuth bearer tokens run to a few KB */
+#define TRACE_LINE_MAX  1024
+
+/* Option ids are letters for readability only: the one short option is -h. */
+static const struct option long_opts[] = {
+    {"host", required_argument, NULL, 'H'},      {"port", required_argument, NULL, 'p'},
+    {"tls", required_argument, NULL, 't'},       {"tls-level", required_argument, NULL, 'l'},
+    {"allow-plaintext", no_argument, NULL, 'A'}, {"ca-file", required_argument, NULL, 'c'},
+    {"from", required_argument, NULL, 'f'},      {"to", required_argument, NULL, 'r'},
+    {"user", required_argument, NULL, 'u'},      {"pass-file", required_argument, NULL, 'P'},
+    {"auth", required_argument, NULL, 'a'},      {"token-file", required_argument, NULL, 'k'},
+    {"helo", required_argument, NULL, 'e'},      {"timeout", required_argument, NULL, 'T'},
+    {"resolve", required_argument, NULL, 'R'},   {"pipelining", no_argument, NULL, 'i'},
+    {"trace", no_argument, NULL, 'v'},           {"data", required_argument, NULL, 'd'},
+    {"8bitmime", no_argument, NULL, '8'},        {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0},
+};
+
+static const char usage_text[] =
+    "usage: " PROG " --host H --from ADDR --to ADDR [--to ADDR ...] [options] [< message]\n"
+    "  --host H               server name (or address literal)\n"
+    "  --port P               default 587 (starttls), 465 (implicit), 25 (none)\n"
+    "  --tls MODE             starttls (default) | implicit | none\n"
+    "  --tls-level L          verified (default) | encrypted\n"
+    "  --allow-plaintext      accept a session without TLS (needed with --tls none)\n"
+    "  --ca-file F            CA bundle, default " DEFAULT_CA_FILE "\n"
+    "  --from ADDR            envelope sender (\"\" for the null reverse-path)\n"
+    "  --to ADDR              recipient, repeatable\n"
+    "  --user U               AUTH identity\n"
+    "  --pass-file F          password: first line of F\n"
+    "  --auth M               plain | login | xoauth2 (xoauth2 reads --token-file F)\n"
+    "  --helo NAME            EHLO name, default the host name\n"
+    "  --timeout S            whole-session deadline in seconds\n"
+    "  --resolve H:P:A        connect to address A for host H, port P (repeatable)\n"
+    "  --pipelining           use PIPELINING when the server offers it\n"
+    "  --trace                print the SMTP transcript on stderr\n"
+    "  --data F               message file (RFC 5322), default stdin\n"
+    "  --8bitmime             declare BODY=8BITMIME (automatic for 8-bit messages)\n"
+    "  -h, --help             this text\n"
+    "  --version              print the version\n";
+
+/* One session per process: the client, its buffers and the port contexts are static. */
+static smtpc_client_t client;
+static smtpc_client_mem_t client_mem;
+static smtpc_posix_net_t net;
+static smtpc_mbedtls_t tls;
+
+static const char *rcpts[SMTPC_MAX_RCPT];
+static char pass[SECRET_MAX];
+static char token[SECRET_MAX];
+static char helo[SMTPC_HOSTNAME_MAX + 1];
+
+typedef struct {
+    const char *host, *from, *user, *pass_file, *token_file, *ca_file, *data_file, *helo;
+    unsigned long port, timeout_s;
+    size_t to_count;
+    int mode_ix, level_ix, auth_ix;
+    smtpc_tls_mode_t mode;
+    smtpc_tls_level_t level;
+    uint8_t mechs;
+    int has_level, allow_plain, pipelining, trace, force_8bit;
+} args_t;
+
+typedef struct {
+    uint8_t *data;
+    size_t len, off;
+} message_t;
+
+/* The server's current, unfinished transcript line. */
+static char trace_line_buf[TRACE_LINE_MAX];
+static size_t trace_line_len;
+
+static int usage_error(const char *msg, const char *arg)
+{
+    fprintf(stderr, PROG ": %s%s%s\nTry '" PROG " --help'.\n", msg, arg != NULL ? " " : "",
+            arg != NULL ? arg : "");
+    return 2;
+}
+
+static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    if (s[0] < '0' || s[0] > '9') {
+        return -1;
+    }
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Index of @p arg among up to three names, or -1. */
+static int pick(const char *arg, const char *n0, const char *n1, const char *n2, int *ix)
+{
+    const char *names[3] = {n0, n1, n2};
+    for (int i = 0; i < 3; i++) {
+        if (names[i] != NULL && strcmp(arg, names[i]) == 0) {
+            *ix = i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int parse_one(args_t *a, int opt, const char *arg)
+{
+    switch (opt) {
+    case 'H':
+        a->host = arg;
+        return 0;
+    case 'p':
+        return parse_ulong(arg, 1, 65535, &a->port);
+    case 'T':
+        return parse_ulong(arg, 1, 86400, &a->timeout_s);
+    case 'c':
+        a->ca_file = arg;
+        return 0;
+    case 'f':
+        a->from = arg;
+        return 0;
+    case 'u':
+        a->user = arg;
+        return 0;
+    case 'P':
+        a->pass_file = arg;
+        return 0;
+    case 'k':
+        a->token_file = arg;
+        return 0;
+    case 'e':
+        a->helo = arg;
+        return 0;
+    case 'd':
+        a->data_file = arg;
+        return 0;
+    case 'A':
+        a->allow_plain = 1;
+        return 0;
+    case 'i':
+        a->pipelining = 1;
+        return 0;
+    case 'v':
+        a->trace = 1;
+        return 0;
+    case '8':
+        a->force_8bit = 1;
+        return 0;
+    case 'R':
+        return smtpc_posix_parse_resolve(&net, arg) == SMTPC_OK ? 0 : -1;
+    case 'r':
+        rcpts[a->to_count++] = arg;
+        return 0;
+    case 't':
+        return pick(arg, "starttls", "implicit", "none", &a->mode_ix);
+    case 'l':
+        a->has_level = 1;
+        return pick(arg, "encrypted", "verified", NULL, &a->level_ix);
+    case 'a':
+        return pick(arg, "plain", "login", "xoauth2", &a->auth_ix);
+    default:
+        return -1;
+    }
+}
+
+/* Returns -1 to continue, else an exit status. */
+static int parse_args(args_t *a, int argc, char **argv)
+{
+    int opt, li = 0;
+    char what[64];
+    memset(a, 0, sizeof *a);
+    a->ca_file = DEFAULT_CA_FILE;
+    a->level_ix = 1;
+    a->auth_ix = -1;
+    opterr = 0; /* one error line, ours */
+    while ((opt = getopt_long(argc, argv, "h", long_opts, &li)) != -1) {
+        if (opt == 'h') {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        if (opt == 'V') {
+            printf(PROG " %s\n", SMTPC_VERSION_STRING);
+            return 0;
+        }
+        if (opt == '?') {
+            return usage_error("unknown option or missing value:", argv[optind - 1]);
+        }
+        if (opt == 'r' && a->to_count >= SMTPC_MAX_RCPT) {
+            snprintf(what, sizeof what, "at most %d recipients:", SMTPC_MAX_RCPT);
+            return usage_error(what, optarg);
+        }
+        if (parse_one(a, opt, optarg) != 0) {
+            snprintf(what, sizeof what, "invalid value for --%s:", long_opts[li].name);
+            return usage_error(what, optarg);
+        }
+    }
+    static const smtpc_tls_mode_t modes[] = {SMTPC_TLS_STARTTLS, SMTPC_TLS_IMPLICIT,
+                                             SMTPC_TLS_NONE};
+    static const uint8_t mechs[] = {SMTPC_AUTH_PLAIN, SMTPC_AUTH_LOGIN, SMTPC_AUTH_XOAUTH2};
+    a->mode = modes[a->mode_ix];
+    a->level = a->level_ix == 0 ? SMTPC_TLS_ENCRYPTED : SMTPC_TLS_VERIFIED;
+    a->mechs = a->auth_ix >= 0 ? mechs[a->auth_ix] : 0;
+    if (optind < argc) {
+        return usage_error("unexpected argument:", argv[optind]);
+    }
+    if (a->host == NULL || a->from == NULL || a->to_count == 0) {
+        return usage_error("--host, --from and at least one --to are required", NULL);
+    }
+    if (a->allow_plain && a->has_level) {
+        return usage_error("--allow-plaintext and --tls-level exclude each other", NULL);
+    }
+    if (a->mechs == SMTPC_AUTH_XOAUTH2 ? a->token_file == NULL : a->token_file != NULL) {
+        return usage_error("--token-file goes with --auth xoauth2", NULL);
+    }
+    if ((a->user != NULL) != (a->pass_file != NULL || a->token_file != NULL) ||
+        (a->mechs != 0 && a->user == NULL)) {
+        return usage_error("--user needs --pass-file (or --token-file), and vice versa", NULL);
+    }
+    if (a->allow_plain) {
+        a->level = SMTPC_TLS_PLAINTEXT_ALLOWED;
+    }
+    if (a->port == 0) {
+        a->port = a->mode == SMTPC_TLS_IMPLICIT ? 465 : a->mode == SMTPC_TLS_NONE ? 25 : 587;
+    }
+    return -1;
+}
+
+/* First line of a file, CR/LF stripped: secrets never appear on the command line. */
+static int read_secret(const char *path, char *out, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    int ok = fgets(out, (int)cap, f) != NULL;
+    int more = ok && fgetc(f) != EOF;
+    fclose(f);
+    size_t len = ok ? strlen(out) : 0;
+    if (len == cap - 1 && out[len - 1] != '\n' && more) {
+        fprintf(stderr, PROG ": %s: first line too long\n", path);
+        return -1;
+    }
+    while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r')) {
+        out[--len] = '\0';
+    }
+    if (len == 0) {
+        fprintf(stderr, PROG ": %s: empty\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+static int read_message(const char *path, message_t *m)
+{
+    FILE *f = path != NULL ? fopen(path, "rb") : stdin;
+    if (f == NULL) {
+        fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 0, len = 0;
+    uint8_t *buf = NULL;
+    int rc = 0;
+    while (rc == 0) {
+        if (len == cap) {
+            size_t ncap = cap == 0 ? 65536 : cap * 2;
+            uint8_t *nbuf = ncap <= MESSAGE_MAX + 1u ? realloc(buf, ncap) : NULL;
+            if (nbuf == NULL) {
+                fprintf(stderr, PROG ": message larger than %u bytes\n", MESSAGE_MAX);
+                rc = -1;
+                break;
+            }
+            buf = nbuf;
+            cap = ncap;
+        }
+        size_t r = fread(buf + len, 1, cap - len, f);
+        len += r;
+        if (r == 0) {
+            rc = ferror(f) ? -1 : 1;
+        }
+    }
+    if (rc < 0 || len > MESSAGE_MAX) {
+        free(buf);
+        buf = NULL;
+        rc = -1;
+    }
+    if (f != stdin) {
+        fclose(f);
+    }
+    m->data = buf;
+    m->len = len;
+    m->off = 0;
+    return rc < 0 ? -1 : 0;
+}
+
+static int body_read(void *arg, uint8_t *buf, size_t cap, size_t *len, bool *eof)
+{
+    message_t *m = arg;
+    size_t n = m->len - m->off < cap ? m->len - m->off : cap;
+    memcpy(buf, m->data + m->off, n);
+    m->off += n;
+    *len = n;
+    *eof = m->off == m->len;
+    return SMTPC_OK;
+}
+
+static int body_rewind(void *arg)
+{
+    ((message_t *)arg)->off = 0;
+    return SMTPC_OK;
+}
+
+static int token_get(void *arg, const char **tok, size_t *len)
+{
+    (void)arg;
+    *tok = token;
+    *len = strlen(token);
+    return SMTPC_OK;
+}
+
+/* Prints a transcript line; control bytes are escaped so a server cannot drive the terminal. */
+static void trace_line(const char *tag, const char *s, size_t len)
+{
+    fputs(tag, stderr);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '\r' && i + 1 == len) {
+            break;
+        }
+        if (ch < 0x20 || ch == 0x7f) {
+            fprintf(stderr, "\\x%02x", ch);
+        } else {
+            fputc(ch, stderr);
+        }
+    }
+    fputc('\n', stderr);
+}
+
+static void trace_flush(void)
+{
+    if (trace_line_len > 0) {
+        trace_line("S: ", trace_line_buf, trace_line_len);
+        trace_line_len = 0;
+    }
+}
+
+static void trace_cb(void *arg, smtpc_trace_dir_t dir, const uint8_t *data, size_t len)
+{
+    (void)arg;
+    if (dir != SMTPC_TRACE_SERVER) {
+        /* Client commands and notes arrive whole; split only a pipelined batch. */
+        const char *tag = dir == SMTPC_TRACE_CLIENT ? "C: " : "* ";
+        size_t start = 0;
+        for (size_t i = 0; i <= len; i++) {
+            if (i == len || data[i] == '\n') {
+                if (i > start) {
+                    trace_line(tag, (const char *)data + start, i - start);
+                }
+                start = i + 1;
+            }
+        }
+        return;
+    }
+    /* Server bytes arrive in arbitrary chunks: keep the partial line across calls. */
+    for (size_t i = 0; i < len; i++) {
+        if (data[i] == '\n' || trace_line_len == sizeof trace_line_buf) {
+            trace_flush();
+            if (data[i] == '\n') {
+                continue;
+            }
+        }
+        trace_line_buf[trace_line_len++] = (char)data[i];
+    }
+}
+
+static int has_8bit(const message_t *m)
+{
+    for (size_t i = 0; i < m->len; i++) {
+        if (m->data[i] >= 0x80) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static uint32_t cap_ms(uint32_t dflt, uint32_t total)
+{
+    return total != 0 && total < dflt ? total : dflt;
+}
+
+static int report(const args_t *a, const smtpc_result_t *r)
+{
+    char line[256];
+    smtpc_result_format(r, line, sizeof line);
+    if (r->err == SMTPC_OK) {
+        if (a->trace) {
+            fprintf(stderr, "* result: %s\n", line);
+        }
+        return 0;
+    }
+    fprintf(stderr, PROG ": %s\n", line);
+    for (size_t i = 0; i < a->to_count && i < SMTPC_MAX_RCPT; i++) {
+        const smtpc_rcpt_result_t *rr = &r->rcpt[i];
+        if (rr->err != SMTPC_OK && rr->code != 0) {
+            fprintf(stderr, PROG ": rcpt %s: %s %u %u.%u.%u\n", rcpts[i], smtpc_strerror(rr->err),
+                    rr->code, rr->enh[0], rr->enh[1], rr->enh[2]);
+        }
+    }
+    if (r->err == SMTPC_ERR_RCPT_SOME_REJECTED && (r->flags & SMTPC_RESULT_ACCEPTED)) {
+        return 3;
+    }
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    args_t a;
+    smtpc_posix_net_init(&net);
+    int rc = parse_args(&a, argc, argv);
+    if (rc >= 0) {
+        return rc;
+    }
+    if (a.pass_file != NULL && read_secret(a.pass_file, pass, sizeof pass) != 0) {
+        return 1;
+    }
+    if (a.token_file != NULL && read_secret(a.token_file, token, sizeof token) != 0) {
+        return 1;
+    }
+    if (a.helo == NULL) {
+        a.helo = gethostname(helo, sizeof helo - 1) == 0 && helo[0] != '\0' ? helo : "localhost";
+    }
+    message_t msg;
+    if (read_message(a.data_file, &msg) != 0) {
+        return 1;
+    }
+
+    /* Plaintext sessions never verify, and an "encrypted" session records the
+     * verdict only: both do without a CA bundle. */
+    smtpc_mbedtls_cfg_t tcfg = {.ca_file = a.ca_file, .rng = &smtpc_posix_rng_ops};
+    if (a.mode == SMTPC_TLS_NONE ||
+        (a.level != SMTPC_TLS_VERIFIED && access(a.ca_file, R_OK) != 0)) {
+        tcfg.ca_file = NULL;
+    }
+    rc = smtpc_mbedtls_init(&tls, &tcfg);
+    if (rc != SMTPC_OK) {
+        fprintf(stderr, PROG ": TLS setup failed (%s, CA file %s)\n", smtpc_strerror(rc),
+                a.ca_file);
+        free(msg.data);
+        return 1;
+    }
+    smtpc_platform_t plat = {
+        .net = &smtpc_posix_net_ops,
+        .net_ctx = &net,
+        .tls = &smtpc_mbedtls_tls_ops,
+        .tls_ctx = &tls,
+        .clock = &smtpc_posix_clock_ops,
+        .rng = &smtpc_posix_rng_ops,
+        .trace = a.trace ? trace_cb : NULL,
+    };
+    uint32_t total = (uint32_t)a.timeout_s * 1000u;
+    smtpc_client_cfg_t cfg = {
+        .host = a.host,
+        .port = (uint16_t)a.port,
+        .session = {.helo_name = a.helo,
+                    .tls_mode = a.mode,
+                    .tls_level = a.level,
+                    .user = a.user,
+                    .pass = a.pass_file != NULL ? pass : NULL,
+                    .token = a.token_file != NULL ? token_get : NULL,
+                    .auth_mechs = a.mechs,
+                    .pipelining = a.pipelining != 0},
+        .timeouts = {.connect_ms = cap_ms(SMTPC_TIMEOUT_CONNECT_MS, total),
+                     .greeting_ms = cap_ms(SMTPC_TIMEOUT_GREETING_MS, total),
+                     .command_ms = cap_ms(SMTPC_TIMEOUT_COMMAND_MS, total),
+                     .tls_ms = cap_ms(SMTPC_TIMEOUT_TLS_MS, total),
+                     .data_init_ms = cap_ms(SMTPC_TIMEOUT_DATA_INIT_MS, total),
+                     .data_block_ms = cap_ms(SMTPC_TIMEOUT_DATA_BLOCK_MS, total),
+                     .data_end_ms = cap_ms(SMTPC_TIMEOUT_DATA_END_MS, total),
+                     .total_ms = total != 0 ? total : SMTPC_TIMEOUT_TOTAL_MS},
+    };
+    smtpc_envelope_t env = {
+        .from = a.from,
+        .to = rcpts,
+        .to_count = a.to_count,
+        .size_hint = (uint32_t)msg.len,
+        .flags = (a.force_8bit || has_8bit(&msg)) ? SMTPC_ENV_8BITMIME : 0,
+    };
+    smtpc_body_src_t body = {.read = body_read, .rewind = body_rewind, .arg = &msg};
+
+    rc = smtpc_client_init(&client, &cfg, &plat, &client_mem);
+    if (rc != SMTPC_OK) {
+        fprintf(stderr, PROG ": %s\n", smtpc_strerror(rc));
+        rc = 1;
+    } else {
+        if (smtpc_client_start(&client, &env, &body) == SMTPC_IN_PROGRESS) {
+            (void)smtpc_posix_send_blocking(&client, &net);
+        }
+        if (a.trace) {
+            trace_flush();
+        }
+        rc = report(&a, smtpc_client_result(&client));
+    }
+    smtpc_mbedtls_free(&tls);
+    memset(pass, 0, sizeof pass);
+    memset(token, 0, sizeof token);
+    free(msg.data);
+    return rc;
+}

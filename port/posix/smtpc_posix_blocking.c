@@ -1,0 +1,74 @@
+/* Blocking helper: drives a non-blocking smtpc client with poll(). */
+#include <errno.h>
+#include <poll.h>
+
+#include "smtpc/client.h"
+#include "smtpc/err.h"
+#include "smtpc_posix.h"
+
+/* Upper bound on loop iterations. Every wait ends at the client's deadline,
+ * so the session deadline ends the loop long before this; the bound only
+ * stops a client that keeps asking to be stepped without making progress. */
+#define POSIX_STEPS_MAX 50000000u
+
+/* Wait when the client reports no deadline: step again after this long. */
+#define POSIX_IDLE_WAIT_MS 1000
+
+static int blocking_timeout(unsigned wants, uint32_t deadline_ms)
+{
+    if (!(wants & SMTPC_WANT_TIMER)) {
+        return POSIX_IDLE_WAIT_MS;
+    }
+    uint32_t now = smtpc_posix_clock_ops.now_ms(NULL);
+    /* Wrap-safe: the difference of two wrapping counters, read as signed. */
+    int32_t left = (int32_t)(deadline_ms - now);
+    return left > 0 ? (int)left : 0;
+}
+
+static short blocking_events(const smtpc_posix_net_t *net, unsigned wants)
+{
+    short ev = 0;
+    if (wants & SMTPC_WANT_READ) {
+        ev |= POLLIN;
+    }
+    if (wants & SMTPC_WANT_WRITE) {
+        ev |= POLLOUT;
+    }
+    /* A connect in progress completes as writability, whatever the client asked for. */
+    if (net->fd >= 0 && !net->connected) {
+        ev |= POLLOUT;
+    }
+    return ev;
+}
+
+int smtpc_posix_send_blocking(smtpc_client_t *c, const smtpc_posix_net_t *net)
+{
+    if (c == NULL || net == NULL) {
+        return SMTPC_ERR_BAD_ARG;
+    }
+    for (uint32_t i = 0; i < POSIX_STEPS_MAX; i++) {
+        int rc = smtpc_client_step(c);
+        if (rc != SMTPC_IN_PROGRESS) {
+            return rc;
+        }
+        uint32_t deadline_ms = 0;
+        unsigned wants = smtpc_client_wants(c, &deadline_ms);
+        int timeout = blocking_timeout(wants, deadline_ms);
+        int fd = smtpc_posix_net_fd(net);
+        short events = blocking_events(net, wants);
+        int pr;
+        if (fd < 0 || events == 0) {
+            pr = poll(NULL, 0, timeout);
+        } else {
+            struct pollfd pfd = {.fd = fd, .events = events, .revents = 0};
+            pr = poll(&pfd, 1, timeout);
+        }
+        /* Readiness, timeout and signals all mean the same here: step again,
+         * and the client decides. Any other poll() failure is unrecoverable. */
+        if (pr < 0 && errno != EINTR && errno != EAGAIN) {
+            break;
+        }
+    }
+    smtpc_client_abort(c);
+    return smtpc_client_result(c)->err;
+}

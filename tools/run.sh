@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# smtpc entry points.
+#
+#   tools/run.sh build    configure and build into build/
+#   tools/run.sh test     build, ctest, sanitizer build + ctest, valgrind on the
+#                         unit tests, then the interop suite (needs root)
+#   tools/run.sh demo     build and run the simulator demo
+#
+# Works from any directory. Environment: SMTPC_JOBS (parallel jobs, default 2).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+JOBS="${SMTPC_JOBS:-2}"
+# Bounds every test; the slowest (interop) scripts keep their own limits.
+CTEST_TIMEOUT=300
+
+section() {
+    printf '\n==== %s ====\n' "$*"
+}
+
+usage() {
+    echo "usage: $0 build|test|demo" >&2
+    exit 2
+}
+
+do_build() {
+    section "build (build/, RelWithDebInfo)"
+    cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+        cmake --build build -j"$JOBS"
+}
+
+# ------------------------------------------------------------------ test ---
+
+results=()
+failed=0
+skipped=0
+
+record() { # name status
+    results+=("$(printf '%-28s %s' "$1" "$2")")
+    case "$2" in
+        FAIL) failed=1 ;;
+        SKIP) skipped=1 ;;
+    esac
+}
+
+step() { # name command...
+    local name="$1"
+    shift
+    section "$name"
+    if "$@"; then
+        record "$name" PASS
+    else
+        record "$name" FAIL
+    fi
+}
+
+ctest_main() {
+    ctest --test-dir build --output-on-failure --timeout "$CTEST_TIMEOUT"
+}
+
+asan_build_and_test() {
+    cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSMTPC_SANITIZE="address;undefined" &&
+        cmake --build build-asan -j"$JOBS" &&
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+            ctest --test-dir build-asan --output-on-failure --timeout "$CTEST_TIMEOUT"
+}
+
+valgrind_unit() {
+    section "valgrind (unit)"
+    if ctest --test-dir build -L unit -N | grep -q '^Total Tests: 0$'; then
+        echo "skipped: no test carries the label 'unit'"
+        record "valgrind (unit)" SKIP
+        return
+    fi
+    # CTest's memcheck mode needs no DartConfiguration when the command is given here.
+    if ctest --test-dir build -L unit -T memcheck --timeout "$CTEST_TIMEOUT" \
+        --overwrite MemoryCheckCommand="$(command -v valgrind)" \
+        --overwrite "MemoryCheckCommandOptions=--error-exitcode=1 --leak-check=full \
+--errors-for-leak-kinds=definite,indirect --track-origins=yes"; then
+        record "valgrind (unit)" PASS
+    else
+        record "valgrind (unit)" FAIL
+    fi
+}
+
+interop() {
+    local script=tests/interop/run.sh
+    section "interop (Postfix, unbound, nginx)"
+    if [ ! -f "$script" ]; then
+        echo "skipped: $script does not exist"
+        record interop SKIP
+        return
+    fi
+    local runner=()
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+            runner=(sudo -n)
+        else
+            echo "skipped: the interop suite needs root (network namespaces, Postfix)"
+            record interop SKIP
+            return
+        fi
+    fi
+    # The world's state goes to the build directory to keep the tree clean.
+    # Exit 77 is the suite's "cannot run here", which is a skip, not a pass.
+    local rc=0
+    "${runner[@]}" env TW_STATE="$ROOT/build/interop-state" bash "$script" build/examples || rc=$?
+    case "$rc" in
+        0) record interop PASS ;;
+        77) record interop SKIP ;;
+        *) record interop FAIL ;;
+    esac
+}
+
+do_test() {
+    local start=$SECONDS
+    section "dependencies"
+    tools/deps.sh build world
+    if ! do_build; then
+        record build FAIL
+    else
+        record build PASS
+        step "ctest" ctest_main
+        step "sanitizers (asan+ubsan)" asan_build_and_test
+        valgrind_unit
+        interop
+    fi
+    section "summary ($((SECONDS - start)) s)"
+    printf '%s\n' "${results[@]}"
+    if [ "$failed" -ne 0 ]; then
+        echo "RESULT: FAIL"
+        return 1
+    fi
+    if [ "$skipped" -ne 0 ]; then
+        echo "RESULT: PASS (some parts skipped, see above)"
+    else
+        echo "RESULT: PASS"
+    fi
+}
+
+do_demo() {
+    local sim=build/tests/sim/smtpc-sim
+    tools/deps.sh build
+    do_build
+    section "demo"
+    if [ ! -x "$sim" ]; then
+        echo "demo: $sim is missing (the simulator was not built)" >&2
+        exit 1
+    fi
+    "$sim" demo "$@"
+}
+
+[ $# -ge 1 ] || usage
+cmd="$1"
+shift
+case "$cmd" in
+    build)
+        tools/deps.sh build
+        do_build
+        ;;
+    test) do_test ;;
+    demo) do_demo "$@" ;;
+    *) usage ;;
+esac
