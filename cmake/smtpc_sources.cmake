@@ -17,7 +17,8 @@ set(SMTPC_PORT_POSIX_INCLUDE_DIRS "${SMTPC_ROOT}/port/posix")
 set(SMTPC_PORT_POSIX_SOURCES
     "${SMTPC_ROOT}/port/posix/smtpc_posix_net.c"
     "${SMTPC_ROOT}/port/posix/smtpc_posix_sys.c"
-    "${SMTPC_ROOT}/port/posix/smtpc_posix_blocking.c")
+    "${SMTPC_ROOT}/port/posix/smtpc_posix_blocking.c"
+    "${SMTPC_ROOT}/port/posix/smtpc_posix_dns.c")
 
 set(SMTPC_PORT_MBEDTLS_INCLUDE_DIRS "${SMTPC_ROOT}/port/mbedtls")
 set(SMTPC_PORT_MBEDTLS_SOURCES

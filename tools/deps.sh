@@ -11,7 +11,8 @@ set -euo pipefail
 readonly BUILD_PKGS=(build-essential cmake pkg-config libmbedtls-dev libcjson-dev libcmocka-dev
                      valgrind clang llvm zlib1g-dev)
 readonly WORLD_PKGS=(postfix unbound nginx-light openssl iproute2 sasl2-bin libsasl2-modules
-                     dnsutils swaks curl msmtp)
+                     dnsutils swaks libnet-ssleay-perl libio-socket-ssl-perl libnet-dns-perl
+                     curl msmtp)
 # The distro services of these would bind the ports the interop world uses.
 readonly WORLD_SERVICES=(postfix unbound nginx)
 

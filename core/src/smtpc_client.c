@@ -62,6 +62,23 @@ static void client_trace(const smtpc_client_t *c, const char *msg)
     }
 }
 
+/* "what name" in one trace line (no stdio in core: composed by hand). */
+static void client_trace2(const smtpc_client_t *c, const char *what, const char *name)
+{
+    char line[48 + SMTPC_DNS_NAME_BUF];
+    size_t a;
+    size_t b;
+    if (c->plat->trace == NULL) {
+        return;
+    }
+    a = smtpc_strnlen_(what, 46);
+    b = smtpc_strnlen_(name, SMTPC_DNS_NAME_BUF - 1u);
+    memcpy(line, what, a);
+    line[a] = ' ';
+    memcpy(line + a + 1u, name, b);
+    c->plat->trace(c->plat->trace_arg, SMTPC_TRACE_INFO, (const uint8_t *)line, a + 1u + b);
+}
+
 static uint8_t client_cur_stage(const smtpc_client_t *c)
 {
     if (c->phase == P_CONNECT) {
@@ -351,8 +368,7 @@ static int client_begin_session(smtpc_client_t *c)
     smtpc_smtp_set_trace(&c->smtp, c->plat->trace, c->plat->trace_arg);
     c->result.host = c->host;
     c->result.hosts_tried++;
-    client_trace(c, "connecting");
-    client_trace(c, c->host);
+    client_trace2(c, "connecting to", c->host);
     c->stage = SMTPC_STAGE_NONE;
     client_track_stage(c, client_now(c));
     rc = c->plat->net->connect(c->plat->net_ctx, c->host, client_port(c), &c->tcp);
@@ -557,8 +573,7 @@ static int client_begin_domain(smtpc_client_t *c)
     }
     c->stage = SMTPC_STAGE_NONE;
     client_track_stage(c, client_now(c));
-    client_trace(c, "MX lookup");
-    client_trace(c, c->domain);
+    client_trace2(c, "MX lookup for", c->domain);
     return smtpc_dns_start(&c->mem->dns, &c->dns_io, c->domain, SMTPC_DNS_TYPE_MX, client_mx_cb,
                            c);
 }
@@ -610,6 +625,9 @@ static int client_dns_done(smtpc_client_t *c, int rc)
         smtpc_mx_sort(l, seed, sizeof(seed));
         c->mx_idx = 0;
         c->host = l->mx[0].host;
+        for (i = 0; i < l->count; i++) {
+            client_trace2(c, "MX", l->mx[i].host);
+        }
         return client_begin_session(c);
     }
     c->sres.stage = SMTPC_STAGE_DNS;

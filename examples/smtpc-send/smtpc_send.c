@@ -34,15 +34,18 @@ static const struct option long_opts[] = {
     {"resolve", required_argument, NULL, 'R'},   {"pipelining", no_argument, NULL, 'i'},
     {"trace", no_argument, NULL, 'v'},           {"data", required_argument, NULL, 'd'},
     {"8bitmime", no_argument, NULL, '8'},        {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0},
+    {"version", no_argument, NULL, 'V'},         {"mx", no_argument, NULL, 'M'},
+    {"dns", required_argument, NULL, 'D'},       {NULL, 0, NULL, 0},
 };
 
 static const char usage_text[] =
-    "usage: " PROG " --host H --from ADDR --to ADDR [--to ADDR ...] [options] [< message]\n"
+    "usage: " PROG " (--host H | --mx) --from ADDR --to ADDR [--to ADDR ...] [options]\n"
     "  --host H               server name (or address literal)\n"
-    "  --port P               default 587 (starttls), 465 (implicit), 25 (none)\n"
+    "  --mx                   deliver to each recipient domain's MX hosts (port 25)\n"
+    "  --dns ADDR[:PORT]      nameserver for --mx (repeatable), default /etc/resolv.conf\n"
+    "  --port P               default 587 (starttls), 465 (implicit), 25 (none, --mx)\n"
     "  --tls MODE             starttls (default) | implicit | none\n"
-    "  --tls-level L          verified (default) | encrypted\n"
+    "  --tls-level L          verified (default; encrypted with --mx) | encrypted\n"
     "  --allow-plaintext      accept a session without TLS (needed with --tls none)\n"
     "  --ca-file F            CA bundle, default " DEFAULT_CA_FILE "\n"
     "  --from ADDR            envelope sender (\"\" for the null reverse-path)\n"
@@ -64,6 +67,7 @@ static const char usage_text[] =
 static smtpc_client_t client;
 static smtpc_client_mem_t client_mem;
 static smtpc_posix_net_t net;
+static smtpc_posix_dns_t dns;
 static smtpc_mbedtls_t tls;
 
 static const char *rcpts[SMTPC_MAX_RCPT];
@@ -79,7 +83,7 @@ typedef struct {
     smtpc_tls_mode_t mode;
     smtpc_tls_level_t level;
     uint8_t mechs;
-    int has_level, allow_plain, pipelining, trace, force_8bit;
+    int has_level, allow_plain, pipelining, trace, force_8bit, mx;
 } args_t;
 
 typedef struct {
@@ -171,6 +175,11 @@ static int parse_one(args_t *a, int opt, const char *arg)
         return 0;
     case 'R':
         return smtpc_posix_parse_resolve(&net, arg) == SMTPC_OK ? 0 : -1;
+    case 'M':
+        a->mx = 1;
+        return 0;
+    case 'D':
+        return smtpc_posix_dns_add_server(&dns, arg) == SMTPC_OK ? 0 : -1;
     case 'r':
         rcpts[a->to_count++] = arg;
         return 0;
@@ -222,12 +231,18 @@ static int parse_args(args_t *a, int argc, char **argv)
     static const uint8_t mechs[] = {SMTPC_AUTH_PLAIN, SMTPC_AUTH_LOGIN, SMTPC_AUTH_XOAUTH2};
     a->mode = modes[a->mode_ix];
     a->level = a->level_ix == 0 ? SMTPC_TLS_ENCRYPTED : SMTPC_TLS_VERIFIED;
+    if (a->mx && !a->has_level) {
+        /* Direct delivery without a policy: STARTTLS required, certificate
+         * recorded (ARCHITECTURE: ENCRYPTED is the MX default). */
+        a->level = SMTPC_TLS_ENCRYPTED;
+    }
     a->mechs = a->auth_ix >= 0 ? mechs[a->auth_ix] : 0;
     if (optind < argc) {
         return usage_error("unexpected argument:", argv[optind]);
     }
-    if (a->host == NULL || a->from == NULL || a->to_count == 0) {
-        return usage_error("--host, --from and at least one --to are required", NULL);
+    if ((a->host == NULL) == (a->mx == 0) || a->from == NULL || a->to_count == 0) {
+        return usage_error("one of --host or --mx, --from and at least one --to are required",
+                           NULL);
     }
     if (a->allow_plain && a->has_level) {
         return usage_error("--allow-plaintext and --tls-level exclude each other", NULL);
@@ -243,7 +258,10 @@ static int parse_args(args_t *a, int argc, char **argv)
         a->level = SMTPC_TLS_PLAINTEXT_ALLOWED;
     }
     if (a->port == 0) {
-        a->port = a->mode == SMTPC_TLS_IMPLICIT ? 465 : a->mode == SMTPC_TLS_NONE ? 25 : 587;
+        a->port = a->mx                         ? 25
+                  : a->mode == SMTPC_TLS_IMPLICIT ? 465
+                  : a->mode == SMTPC_TLS_NONE     ? 25
+                                                  : 587;
     }
     return -1;
 }
@@ -439,6 +457,7 @@ int main(int argc, char **argv)
 {
     args_t a;
     smtpc_posix_net_init(&net);
+    smtpc_posix_dns_init(&dns);
     int rc = parse_args(&a, argc, argv);
     if (rc >= 0) {
         return rc;
@@ -447,6 +466,10 @@ int main(int argc, char **argv)
         return 1;
     }
     if (a.token_file != NULL && read_secret(a.token_file, token, sizeof token) != 0) {
+        return 1;
+    }
+    if (a.mx && dns.count == 0 && smtpc_posix_dns_load_resolv_conf(&dns, NULL) != SMTPC_OK) {
+        fprintf(stderr, PROG ": no nameserver: give --dns ADDR or fix /etc/resolv.conf\n");
         return 1;
     }
     if (a.helo == NULL) {
@@ -478,10 +501,13 @@ int main(int argc, char **argv)
         .tls_ctx = &tls,
         .clock = &smtpc_posix_clock_ops,
         .rng = &smtpc_posix_rng_ops,
+        .dgram = &smtpc_posix_dgram_ops,
+        .dgram_ctx = &dns,
         .trace = a.trace ? trace_cb : NULL,
     };
     uint32_t total = (uint32_t)a.timeout_s * 1000u;
     smtpc_client_cfg_t cfg = {
+        .mode = a.mx ? SMTPC_MODE_MX : SMTPC_MODE_SUBMISSION,
         .host = a.host,
         .port = (uint16_t)a.port,
         .session = {.helo_name = a.helo,
@@ -516,7 +542,7 @@ int main(int argc, char **argv)
         rc = 1;
     } else {
         if (smtpc_client_start(&client, &env, &body) == SMTPC_IN_PROGRESS) {
-            (void)smtpc_posix_send_blocking(&client, &net);
+            (void)smtpc_posix_run(&client, &net, &dns);
         }
         if (a.trace) {
             trace_flush();

@@ -135,6 +135,55 @@ int smtpc_posix_net_fd(const smtpc_posix_net_t *n);
  */
 int smtpc_posix_send_blocking(smtpc_client_t *c, const smtpc_posix_net_t *net);
 
+/* ------------------------------------------------------------------ DNS --- */
+
+/** Nameservers kept by smtpc_posix_dns_t. */
+#define SMTPC_POSIX_NS_MAX 3
+
+/** One nameserver. */
+typedef struct {
+    smtpc_posix_addr_t addr;
+    char text[SMTPC_POSIX_ADDR_MAX + 1];
+    uint16_t port;
+} smtpc_posix_ns_t;
+
+/** Datagram context for the core DNS resolver (smtpc_platform_t::dgram_ctx). */
+typedef struct smtpc_posix_dns {
+    int fd;         /**< socket of the query in flight, -1 when none */
+    unsigned cur;   /**< nameserver of that socket */
+    unsigned count; /**< nameservers configured */
+    smtpc_posix_ns_t ns[SMTPC_POSIX_NS_MAX];
+} smtpc_posix_dns_t;
+
+/** Datagram ops over @ref smtpc_posix_dns_t: a fresh connected UDP socket per
+ *  query (random source port; answers from other addresses or ports are
+ *  dropped by the kernel). */
+extern const smtpc_dgram_ops_t smtpc_posix_dgram_ops;
+
+/** Empty nameserver list. */
+void smtpc_posix_dns_init(smtpc_posix_dns_t *d);
+
+/** Add a nameserver: "ADDR", "ADDR:PORT", "[V6ADDR]:PORT" (literals only).
+ *  @return SMTPC_OK or SMTPC_ERR_BAD_ARG (bad text, list full). */
+int smtpc_posix_dns_add_server(smtpc_posix_dns_t *d, const char *spec);
+
+/** Add the "nameserver" lines of @p path (NULL: /etc/resolv.conf).
+ *  @return SMTPC_OK when at least one server is configured afterwards,
+ *  else SMTPC_ERR_NET_RESOLVE. Blocking file read: call at start-up. */
+int smtpc_posix_dns_load_resolv_conf(smtpc_posix_dns_t *d, const char *path);
+
+/** Socket of the query in flight, or -1 (for poll()). */
+int smtpc_posix_dns_fd(const smtpc_posix_dns_t *d);
+
+/**
+ * @brief Run a started client to completion, blocking in poll() on whichever
+ * socket it waits for (the TCP connection of @p net or the DNS socket of
+ * @p dns, which may be NULL in SUBMISSION mode).
+ * @return the client's final status (smtpc_client_result() has the details).
+ */
+int smtpc_posix_run(smtpc_client_t *c, const smtpc_posix_net_t *net,
+                    const smtpc_posix_dns_t *dns);
+
 #ifdef __cplusplus
 }
 #endif

@@ -43,6 +43,12 @@ static short blocking_events(const smtpc_posix_net_t *net, unsigned wants)
 
 int smtpc_posix_send_blocking(smtpc_client_t *c, const smtpc_posix_net_t *net)
 {
+    return smtpc_posix_run(c, net, NULL);
+}
+
+int smtpc_posix_run(smtpc_client_t *c, const smtpc_posix_net_t *net,
+                    const smtpc_posix_dns_t *dns)
+{
     if (c == NULL || net == NULL) {
         return SMTPC_ERR_BAD_ARG;
     }
@@ -57,6 +63,10 @@ int smtpc_posix_send_blocking(smtpc_client_t *c, const smtpc_posix_net_t *net)
         int fd = smtpc_posix_net_fd(net);
         short events = blocking_events(net, wants);
         int pr;
+        /* Only one socket is live at a time: the DNS query or the TCP session. */
+        if (fd < 0 && smtpc_posix_dns_fd(dns) >= 0) {
+            fd = smtpc_posix_dns_fd(dns);
+        }
         if (fd < 0 || events == 0) {
             pr = poll(NULL, 0, timeout);
         } else {
