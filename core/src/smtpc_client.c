@@ -183,13 +183,13 @@ static int client_tls_step(smtpc_client_t *c, int *progress)
         c->io_wants = w != 0u ? w : SMTPC_WANT_READ;
         return rc;
     }
-    c->result.cert = (uint8_t)c->plat->tls->verdict(c->plat->tls_ctx);
+    c->sres.cert = (uint8_t)c->plat->tls->verdict(c->plat->tls_ctx);
     if (rc != SMTPC_OK) {
         return rc;
     }
     c->phase = P_SMTP;
     *progress = 1;
-    return smtpc_smtp_tls_up(&c->smtp, (smtpc_cert_verdict_t)c->result.cert);
+    return smtpc_smtp_tls_up(&c->smtp, (smtpc_cert_verdict_t)c->sres.cert);
 }
 
 /* ------------------------------------------------------------ body ----- */

@@ -1000,8 +1000,10 @@ int smtpc_smtp_rx_ack(smtpc_smtp_t *s, size_t n)
     smtp_trace(s, SMTPC_TRACE_SERVER, s->rx + s->rx_len, n);
     s->rx_len += n;
     smtp_parse(s);
-    /* Plaintext bytes that arrived after the STARTTLS 220 are an injection. */
+    /* Plaintext bytes that arrived after the STARTTLS 220 are an injection,
+     * reported at the STARTTLS stage however the bytes were split. */
     if (s->status == SMTPC_IN_PROGRESS && s->state == S_TLS_WAIT && s->rx_len > 0) {
+        s->stage = SMTPC_STAGE_STARTTLS;
         smtp_set_error(s, SMTPC_ERR_STARTTLS_INJECTION);
     }
     return s->status;
@@ -1022,6 +1024,7 @@ int smtpc_smtp_tls_up(smtpc_smtp_t *s, smtpc_cert_verdict_t verdict)
         return s->status;
     }
     if (s->rx_len > 0) {
+        s->stage = SMTPC_STAGE_STARTTLS;
         smtp_set_error(s, SMTPC_ERR_STARTTLS_INJECTION);
         return s->status;
     }
