@@ -931,9 +931,14 @@ size_t smtpc_result_format(const smtpc_result_t *r, char *out, size_t cap)
         if (r->reply_text_len > 0u) {
             /* The text usually starts with the enhanced code printed above. */
             uint8_t enh[3];
-            size_t skip = smtpc_enh_parse(r->reply_text, r->reply_text_len, enh);
-            if (skip > 0u && skip < r->reply_text_len && r->reply_text[skip] == ' ') {
-                skip++;
+            size_t skip = 0;
+            if (r->reply_enh[0] != 0u &&
+                smtpc_enh_parse(r->reply_text, r->reply_text_len, enh) > 0u &&
+                memcmp(enh, r->reply_enh, 3) == 0) {
+                skip = smtpc_enh_parse(r->reply_text, r->reply_text_len, enh);
+                if (skip < r->reply_text_len && r->reply_text[skip] == ' ') {
+                    skip++;
+                }
             }
             if (skip < r->reply_text_len) {
                 fmt_str(&f, " ");

@@ -91,6 +91,9 @@ size_t smtpc_enh_parse(const char *s, size_t len, uint8_t out[3])
             val = val * 10u + (unsigned)(c - '0');
             digits++;
         } else if (c == '.' && part < 2 && digits > 0) {
+            if (val > 255u) {
+                return 0;
+            }
             tmp[part++] = (uint8_t)val;
             val = 0;
             digits = 0;

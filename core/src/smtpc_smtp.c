@@ -759,8 +759,9 @@ size_t smtpc_smtp_body(smtpc_smtp_t *s, const uint8_t *data, size_t len, bool eo
         } else {
             s->body_prev_cr = 0;
             if (s->body_at_bol && c == '.') {
-                smtp_body_out(s, '.'); /* RFC 5321 §4.5.2 transparency */
-                s->body_line_len++;
+                /* RFC 5321 §4.5.2 transparency; §4.5.3.1.6: the added dot
+                 * does not count toward the line limit. */
+                smtp_body_out(s, '.');
             }
             s->body_at_bol = 0;
             smtp_body_out(s, c);

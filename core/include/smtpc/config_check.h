@@ -53,6 +53,15 @@
 #if SMTPC_MAX_MX < 1 || SMTPC_MAX_MX > 16
 #error "SMTPC_MAX_MX must be 1..16: set it in smtpc_config.h"
 #endif
+#if SMTPC_STS_POLICY_MAX < 128 || SMTPC_STS_POLICY_MAX > 65536
+#error "SMTPC_STS_POLICY_MAX must be 128..65536: set it in smtpc_config.h"
+#endif
+#if SMTPC_STS_MX_POOL < 64 || SMTPC_STS_MX_POOL > 4096
+#error "SMTPC_STS_MX_POOL must be 64..4096: set it in smtpc_config.h"
+#endif
+#if SMTPC_STS_MAX_MX_PATTERNS < 1 || SMTPC_STS_MAX_MX_PATTERNS > 64
+#error "SMTPC_STS_MAX_MX_PATTERNS must be 1..64: set it in smtpc_config.h"
+#endif
 #if !SMTPC_ENABLE_AUTH_PLAIN && !SMTPC_ENABLE_AUTH_LOGIN && !SMTPC_ENABLE_AUTH_XOAUTH2
 /* Allowed: a build for MX delivery only. AUTH then fails with SMTPC_ERR_AUTH_UNSUPPORTED. */
 #endif

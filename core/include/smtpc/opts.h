@@ -146,6 +146,26 @@
 #define SMTPC_MAX_MX 4
 #endif
 
+/* ----------------------------------------------------------------- MTA-STS */
+
+/** Largest policy body accepted (RFC 8461 §3.3 suggests clients MAY cap at
+ *  64 KiB; real policies are a few hundred bytes). Default 1024, range
+ *  128..65536. Enforced while streaming. */
+#ifndef SMTPC_STS_POLICY_MAX
+#define SMTPC_STS_POLICY_MAX 1024
+#endif
+
+/** Bytes for a policy's mx patterns, packed NUL-separated (no 254-byte slot
+ *  per pattern). Default 256, range 64..4096. RAM: once per policy held. */
+#ifndef SMTPC_STS_MX_POOL
+#define SMTPC_STS_MX_POOL 256
+#endif
+
+/** mx patterns per policy. Default 8, range 1..64. */
+#ifndef SMTPC_STS_MAX_MX_PATTERNS
+#define SMTPC_STS_MAX_MX_PATTERNS 8
+#endif
+
 /* ---------------------------------------------------------------- timeouts */
 
 /** Deadlines per stage, in ms. Defaults are RFC 5321 §4.5.3.2 values; devices
