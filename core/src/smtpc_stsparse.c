@@ -291,8 +291,8 @@ static int policy_line(const char *l, size_t n, smtpc_sts_policy_t *pol, sts_see
     }
     for (i = v; i < e; i++) {
         uint8_t c = (uint8_t)l[i];
-        if (c < 0x20u || c == 0x7fu) {
-            return SMTPC_ERR_STS_POLICY_INVALID; /* controls, including a bare CR */
+        if ((c < 0x20u && c != '\t') || c == 0x7fu) {
+            return SMTPC_ERR_STS_POLICY_INVALID; /* controls (WSP inside is allowed) */
         }
     }
     if (span_is(l, k, "mx")) {
@@ -343,8 +343,8 @@ int smtpc_sts_policy_parse(const char *body, size_t len, smtpc_sts_policy_t *out
             pos++;
         }
         end = pos;
-        if (end > start && body[end - 1u] == '\r') {
-            end--; /* CRLF or LF (erratum 6253) */
+        if (pos < len && end > start && body[end - 1u] == '\r') {
+            end--; /* CRLF or LF (erratum 6253); a bare CR ends no line */
         }
         if (pos < len) {
             pos++;
@@ -375,8 +375,13 @@ int smtpc_sts_mx_match(const char *pattern, const char *host)
     }
     pl = smtpc_strnlen_(pattern, 256);
     hl = smtpc_strnlen_(host, 256);
-    if (pl > 255u || hl > 255u) {
+    if (pl == 0 || hl == 0 || pl > 255u || hl > 255u) {
         return 0;
+    }
+    for (i = 0; i < hl; i++) {
+        if (host[i] == '*') {
+            return 0; /* a host name never holds a wildcard */
+        }
     }
     if (hl > 0 && host[hl - 1u] == '.') {
         hl--; /* one trailing root dot */
