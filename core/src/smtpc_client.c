@@ -340,8 +340,16 @@ static uint16_t client_port(const smtpc_client_t *c)
 static int client_begin_session(smtpc_client_t *c)
 {
     int rc;
+    size_t n;
     c->phase = P_CONNECT;
-    memset(&c->sres, 0, sizeof(c->sres));
+    c->stage = SMTPC_STAGE_CONNECT;
+    /* A fresh engine first: a session that cannot start must not inherit the
+     * outcome of the previous one. */
+    rc = smtpc_smtp_init(&c->smtp, &c->cfg->session, &c->sub, &c->sres, c->mem->tx,
+                         sizeof(c->mem->tx), c->mem->rx, sizeof(c->mem->rx));
+    if (rc != SMTPC_OK) {
+        return rc;
+    }
     if (c->expired) {
         return SMTPC_ERR_TIMEOUT;
     }
@@ -360,13 +368,12 @@ static int client_begin_session(smtpc_client_t *c)
     c->body_eof = 0;
     c->body_wait = 0;
     c->body_used = 0;
-    rc = smtpc_smtp_init(&c->smtp, &c->cfg->session, &c->sub, &c->sres, c->mem->tx,
-                         sizeof(c->mem->tx), c->mem->rx, sizeof(c->mem->rx));
-    if (rc != SMTPC_OK) {
-        return rc;
-    }
+    /* The result names the server by a copy: the MX list changes per domain. */
+    n = smtpc_strnlen_(c->host, sizeof(c->host_copy) - 1u);
+    memcpy(c->host_copy, c->host, n);
+    c->host_copy[n] = '\0';
     smtpc_smtp_set_trace(&c->smtp, c->plat->trace, c->plat->trace_arg);
-    c->result.host = c->host;
+    c->result.host = c->host_copy;
     c->result.hosts_tried++;
     client_trace2(c, "connecting to", c->host);
     c->stage = SMTPC_STAGE_NONE;

@@ -9,7 +9,13 @@
  * - a duplex in-memory pipe with bounded buffers; its client end is an
  *   ::smtpc_stream_t honouring the "0 = would block" contract, either end can
  *   close, and the client end can be limited to N bytes per call (1 = drip);
- * - a fake ::smtpc_net_ops_t whose connect() hands out the pipe's client end;
+ * - a fake ::smtpc_net_ops_t whose connect() hands out the pipe's client end,
+ *   or, once named hosts exist (MX delivery), that host's own pipe, a refusal,
+ *   or a DNS-over-TCP connection to a simulated nameserver;
+ * - simulated nameservers (sim_dns.c) behind ::smtpc_dgram_ops_t, answering
+ *   from a small zone with real DNS messages, with loss, delay, SERVFAIL,
+ *   REFUSED, truncation, forged answers and dead servers on request;
+ * - a deterministic ::smtpc_rng_ops_t (DNS IDs, MX shuffling) with a seed;
  * - a scripted SMTP peer (a small state machine) that answers the client's
  *   commands and runs a real mbedTLS server over the pipe after its "220" to
  *   STARTTLS (or from the first byte for implicit TLS);
@@ -93,11 +99,38 @@ void sim_pipe_server_close(sim_pipe_t *p);
 
 /* -------------------------------------------------------------- net ---- */
 
+struct sim_host;
+struct sim_dns;
+
+/** One connect() the client made, in order. */
 typedef struct {
-    sim_pipe_t *pipe;
+    char host[SMTPC_HOSTNAME_MAX + 1];
+    uint16_t port;
+    uint32_t t; /**< virtual time of the call */
+    int rc;     /**< what connect() returned */
+} sim_connect_t;
+
+#define SIM_CONNECT_LOG 16u
+
+/**
+ * The fake network. connect() to a simulated nameserver's address and port
+ * opens a DNS-over-TCP connection to the DNS peer; a name in the host table
+ * gets that host's pipe (or is refused); with an empty host table every name
+ * gets the single default pipe (the submission scenarios). Other names do not
+ * resolve.
+ */
+typedef struct {
+    sim_pipe_t *pipe; /**< default pipe (empty host table) */
     char host[SMTPC_HOSTNAME_MAX + 1];
     uint16_t port;
     unsigned connects;
+    struct sim_host *hosts;
+    size_t host_count;
+    struct sim_dns *dns;
+    const sim_clock_t *clock;
+    sim_connect_t log[SIM_CONNECT_LOG];
+    unsigned log_len;
+    char violation[160]; /**< first misuse of the network by the client */
 } sim_net_t;
 
 extern const smtpc_net_ops_t sim_net_ops;
@@ -223,6 +256,161 @@ extern const smtpc_body_src_t sim_body_src_template;
 
 #define SIM_MAX_ITERS 400000u
 
+/* -------------------------------------------------------------- rng ---- */
+
+/** Deterministic random bytes (xorshift64*) for DNS IDs and MX shuffling. */
+typedef struct {
+    uint64_t state;
+} sim_rng_t;
+
+extern const smtpc_rng_ops_t sim_rng_ops;
+void sim_rng_seed(sim_rng_t *r, uint64_t seed);
+
+/* -------------------------------------------------------------- dns ---- */
+
+/**
+ * The simulated DNS: one or two nameservers answering from a small zone with
+ * real DNS wire messages (RFC 1035 §4), built by the simulator's own encoder.
+ *
+ * The client reaches them through ::sim_dgram_ops (the ::smtpc_dgram_ops_t of
+ * a port): open() stands for a fresh connected UDP socket, so datagrams still
+ * queued for a socket the client closed are discarded (a closed port), and a
+ * datagram is delivered no earlier than its virtual arrival time. Queries
+ * are answered when the DNS peer steps. After a truncated answer the client
+ * connects to the nameserver's address through the fake net, and the peer
+ * answers over TCP with the two-octet length prefix (RFC 1035 §4.2.2).
+ */
+typedef struct {
+    const char *name;
+    uint16_t type;    /**< SMTPC_DNS_TYPE_MX, _A, _TXT or _CNAME */
+    uint16_t pref;    /**< MX preference */
+    const char *data; /**< MX exchange ("" = root: null MX), CNAME target, TXT text,
+                           dotted IPv4 address for A */
+} sim_rr_t;
+
+typedef enum {
+    SIM_NS_ANSWER = 0,  /**< answers from the zone */
+    SIM_NS_SILENT,      /**< never answers (dead host, firewall drop) */
+    SIM_NS_UNREACHABLE, /**< ICMP port unreachable: recv() fails */
+    SIM_NS_SERVFAIL,    /**< answers every query with RCODE 2 */
+    SIM_NS_REFUSED      /**< answers every query with RCODE 5 */
+} sim_ns_mode_t;
+
+#define SIM_DNS_SERVERS  2u
+#define SIM_DNS_ZONE_MAX 16u
+#define SIM_DNS_QUEUE    32u
+#define SIM_DNS_LOG      16u
+#define SIM_DNS_PORT     53u
+#define SIM_DNS_ADDR0    "192.0.2.53"
+#define SIM_DNS_ADDR1    "192.0.2.54"
+/** MX exchange the spoofed answers point to. */
+#define SIM_DNS_EVIL_MX "evil.example.test"
+
+typedef struct {
+    sim_rr_t zone[SIM_DNS_ZONE_MAX];
+    size_t zone_len;
+    unsigned servers;                    /**< 1 or 2 */
+    sim_ns_mode_t mode[SIM_DNS_SERVERS]; /**< per nameserver */
+    unsigned drop_first;                 /**< UDP queries lost on the way (the first N) */
+    uint32_t delay_ms;                   /**< UDP answers arrive this much later */
+    bool truncate_udp;                   /**< UDP answers carry TC=1 and no records */
+    bool spoof;                          /**< forged answers arrive before each real UDP answer */
+    bool answer_all_types; /**< answer with every record of the name, not just qtype */
+} sim_dns_cfg_t;
+
+/** A query as the DNS peer saw it. */
+typedef struct {
+    uint32_t t;
+    uint8_t server;
+    bool tcp;
+    bool lost; /**< dropped on the way (never reached the server) */
+    uint16_t id;
+    uint16_t qtype;
+    char qname[SMTPC_DNS_NAME_BUF];
+} sim_dns_query_t;
+
+typedef struct {
+    uint8_t data[SMTPC_DNS_MSG_MAX];
+    size_t len;
+    uint32_t at;  /**< virtual arrival time */
+    uint32_t seq; /**< queue order */
+    unsigned gen; /**< socket the datagram belongs to */
+    uint8_t server;
+    bool unreachable; /**< an ICMP error instead of a datagram */
+    bool used;
+} sim_dgram_t;
+
+typedef struct sim_dns {
+    sim_dns_cfg_t cfg;
+    const sim_clock_t *clock;
+    /* the client's socket */
+    bool open;
+    uint8_t open_idx;
+    unsigned gen;
+    unsigned opens;
+    unsigned closes;
+    sim_dgram_t in[SIM_DNS_QUEUE];  /**< client -> nameserver */
+    sim_dgram_t out[SIM_DNS_QUEUE]; /**< nameserver -> client */
+    uint32_t seq;
+    /* DNS over TCP */
+    sim_pipe_t tcp;
+    bool tcp_used;
+    uint8_t tcp_server;
+    unsigned tcp_connects;
+    uint8_t tcp_in[SMTPC_DNS_MSG_MAX + 2u];
+    size_t tcp_in_len;
+    /* what happened */
+    unsigned udp_queries[SIM_DNS_SERVERS]; /**< UDP queries that reached each server */
+    unsigned udp_sent;                     /**< UDP queries the client sent */
+    unsigned tcp_queries;
+    unsigned lost;
+    unsigned spoofs_sent;
+    unsigned delivered; /**< datagrams the client received */
+    unsigned stale;     /**< datagrams discarded: their socket was closed */
+    uint64_t traffic;   /**< client-side I/O counter, for progress detection */
+    sim_dns_query_t log[SIM_DNS_LOG];
+    unsigned log_len;
+    char violation[160]; /**< first malformed query or misuse of the ops */
+} sim_dns_t;
+
+extern const smtpc_dgram_ops_t sim_dgram_ops;
+
+/** Answer what arrived. Returns true when it made progress. */
+bool sim_dns_step(sim_dns_t *d, uint32_t now);
+/** Earliest future datagram arrival for the client's open socket. */
+bool sim_dns_next_event(const sim_dns_t *d, uint32_t now, uint32_t *at);
+/**
+ * A connect() from the fake net: SMTPC_OK with @p out set when @p host:@p port
+ * is a nameserver, SMTPC_ERR_NET_CONNECT when that nameserver is down,
+ * SMTPC_ERR_NET_RESOLVE when it is not a nameserver address.
+ */
+int sim_dns_tcp_connect(sim_dns_t *d, const char *host, uint16_t port, smtpc_stream_t *out);
+/** Add a record to the zone (false when the zone is full). */
+bool sim_dns_add(sim_dns_t *d, const char *name, uint16_t type, uint16_t pref, const char *data);
+
+/**
+ * Encode a response to one question: header (QR=1, AA, RA, RD copied), the
+ * question, and @p n answers. Owner names equal to the question name are
+ * written as a compression pointer to offset 12 (RFC 1035 §4.1.4).
+ * @return message length, 0 when @p cap is too small.
+ */
+size_t sim_dns_encode(uint8_t *out, size_t cap, uint16_t id, uint16_t flags, const char *qname,
+                      uint16_t qtype, const sim_rr_t *const *an, size_t n);
+
+/* ------------------------------------------------------------ hosts ---- */
+
+#define SIM_MAX_HOSTS 4u
+
+/** A named SMTP server of the fake net (MX delivery). One connection each. */
+typedef struct sim_host {
+    const char *name;
+    bool refuse; /**< connect() fails with SMTPC_ERR_NET_CONNECT */
+    sim_peer_cfg_t cfg;
+    sim_pipe_t pipe;
+    sim_peer_t peer;
+    unsigned connects;
+} sim_host_t;
+
 /** One simulated session: everything the client and the peer need. */
 typedef struct sim_world {
     sim_clock_t clock;
@@ -230,6 +418,10 @@ typedef struct sim_world {
     sim_net_t net;
     sim_peer_t peer;
     sim_peer_cfg_t peer_cfg;
+    sim_dns_t dns;
+    sim_rng_t rng;
+    sim_host_t hosts[SIM_MAX_HOSTS];
+    size_t host_count;
     smtpc_client_t client;
     smtpc_client_mem_t mem;
     smtpc_client_cfg_t ccfg;
@@ -237,6 +429,7 @@ typedef struct sim_world {
     smtpc_mbedtls_t tls;
     bool tls_inited;
     sim_body_t body;
+    bool body_no_rewind; /**< the body source has no rewind callback */
     smtpc_envelope_t env;
     const char *rcpts[SMTPC_MAX_RCPT];
     int rc;           /**< what smtpc_client_step() finally returned */
@@ -248,6 +441,14 @@ typedef struct sim_world {
 
 /** Fill @p w with defaults: submission on 587, STARTTLS, VERIFIED, AUTH. */
 void sim_world_defaults(sim_world_t *w);
+/**
+ * Add a named SMTP server to the fake net: a scripted peer with the world's
+ * current peer script and chain @p cert. Once a host exists, only named hosts
+ * (and the nameservers) can be connected to. NULL when the table is full.
+ */
+sim_host_t *sim_world_add_host(sim_world_t *w, const char *name, const char *cert);
+/** The host named @p name (case-insensitive), or NULL. */
+sim_host_t *sim_world_host(sim_world_t *w, const char *name);
 /** Initialise TLS and the peer, run the session to its end, drain the peer. */
 int sim_world_run(sim_world_t *w, const char *cert_dir, char *err, size_t err_cap);
 void sim_world_free(sim_world_t *w);
@@ -259,6 +460,14 @@ int sim_scenario_run(const char *name, const char *cert_dir, char *why, size_t w
 size_t sim_scenario_count(void);
 const char *sim_scenario_name(size_t i);
 const char *sim_scenario_desc(size_t i);
+
+/* The DNS and MX delivery scenarios (sim_mx_scenarios.c), listed after the
+ * others by the functions above. */
+size_t sim_mx_scenario_count(void);
+const char *sim_mx_scenario_name(size_t i);
+const char *sim_mx_scenario_desc(size_t i);
+/** 1 pass, 0 fail. */
+int sim_mx_scenario_run(size_t i, const char *cert_dir, char *why, size_t why_cap);
 
 /** The demo: one session with the transcript printed. Returns the exit status. */
 int sim_demo(const char *cert_dir);

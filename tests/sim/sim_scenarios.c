@@ -698,7 +698,9 @@ static const scenario_t *sc_at(size_t i, bool *one_byte)
     return NULL;
 }
 
-size_t sim_scenario_count(void)
+/* The scenarios of this table and their _1byte variants; the DNS and MX
+ * scenarios of sim_mx_scenarios.c follow them. */
+static size_t sc_count_here(void)
 {
     size_t n = N_BASE;
     size_t k;
@@ -708,11 +710,20 @@ size_t sim_scenario_count(void)
     return n;
 }
 
+size_t sim_scenario_count(void)
+{
+    return sc_count_here() + sim_mx_scenario_count();
+}
+
 const char *sim_scenario_name(size_t i)
 {
     static char names[N_BASE][80];
     bool one;
-    const scenario_t *s = sc_at(i, &one);
+    const scenario_t *s;
+    if (i >= sc_count_here()) {
+        return sim_mx_scenario_name(i - sc_count_here());
+    }
+    s = sc_at(i, &one);
     if (s == NULL) {
         return NULL;
     }
@@ -726,7 +737,11 @@ const char *sim_scenario_name(size_t i)
 const char *sim_scenario_desc(size_t i)
 {
     bool one;
-    const scenario_t *s = sc_at(i, &one);
+    const scenario_t *s;
+    if (i >= sc_count_here()) {
+        return sim_mx_scenario_desc(i - sc_count_here());
+    }
+    s = sc_at(i, &one);
     return s == NULL ? NULL : s->desc;
 }
 
@@ -840,7 +855,12 @@ static void sc_configure(const scenario_t *s, sim_world_t *w, bool one_byte)
 int sim_scenario_run(const char *name, const char *cert_dir, char *why, size_t why_cap)
 {
     size_t i;
-    size_t n = sim_scenario_count();
+    size_t n = sc_count_here();
+    for (i = 0; i < sim_mx_scenario_count(); i++) {
+        if (strcmp(sim_mx_scenario_name(i), name) == 0) {
+            return sim_mx_scenario_run(i, cert_dir, why, why_cap);
+        }
+    }
     for (i = 0; i < n; i++) {
         bool one;
         const scenario_t *s = sc_at(i, &one);

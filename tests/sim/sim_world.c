@@ -130,19 +130,82 @@ void sim_pipe_server_close(sim_pipe_t *p)
 
 /* -------------------------------------------------------------- net ---- */
 
+static bool net_name_eq(const char *a, const char *b)
+{
+    size_t i;
+    for (i = 0; i <= SMTPC_HOSTNAME_MAX; i++) {
+        char x = (a[i] >= 'A' && a[i] <= 'Z') ? (char)(a[i] + 32) : a[i];
+        char y = (b[i] >= 'A' && b[i] <= 'Z') ? (char)(b[i] + 32) : b[i];
+        if (x != y) {
+            return false;
+        }
+        if (x == '\0') {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void net_violation(sim_net_t *n, const char *what)
+{
+    if (n->violation[0] == '\0') {
+        snprintf(n->violation, sizeof(n->violation), "%s", what);
+    }
+}
+
+/* A named host of the table: its pipe, or a refusal. */
+static int net_connect_host(sim_net_t *n, const char *host, smtpc_stream_t *out)
+{
+    size_t i;
+    for (i = 0; i < n->host_count; i++) {
+        sim_host_t *h = &n->hosts[i];
+        if (!net_name_eq(h->name, host)) {
+            continue;
+        }
+        if (h->refuse) {
+            return SMTPC_ERR_NET_CONNECT; /* RST to the SYN */
+        }
+        if (h->connects > 0) {
+            net_violation(n, "sim: second connection to one simulated host");
+            return SMTPC_ERR_NET_CONNECT;
+        }
+        h->connects++;
+        out->ops = &sim_pipe_client_ops;
+        out->ctx = &h->pipe;
+        return SMTPC_OK;
+    }
+    return SMTPC_ERR_NET_RESOLVE; /* no such host */
+}
+
 static int sim_net_connect(void *ctx, const char *host, uint16_t port, smtpc_stream_t *out)
 {
     sim_net_t *n = (sim_net_t *)ctx;
     size_t len = strlen(host);
+    int rc = SMTPC_ERR_NET_RESOLVE;
     if (len >= sizeof(n->host)) {
         return SMTPC_ERR_NET_RESOLVE;
     }
     memcpy(n->host, host, len + 1);
     n->port = port;
     n->connects++;
-    out->ops = &sim_pipe_client_ops;
-    out->ctx = n->pipe;
-    return SMTPC_OK;
+    if (n->dns != NULL) {
+        rc = sim_dns_tcp_connect(n->dns, host, port, out);
+    }
+    if (rc == SMTPC_ERR_NET_RESOLVE && n->host_count > 0) {
+        rc = net_connect_host(n, host, out);
+    } else if (rc == SMTPC_ERR_NET_RESOLVE) {
+        out->ops = &sim_pipe_client_ops;
+        out->ctx = n->pipe;
+        rc = SMTPC_OK;
+    }
+    if (n->log_len < SIM_CONNECT_LOG) {
+        sim_connect_t *e = &n->log[n->log_len++];
+        memcpy(e->host, host, len + 1);
+        e->port = port;
+        e->t = n->clock != NULL ? n->clock->now_ms : 0u;
+        e->rc = rc;
+    }
+    return rc;
 }
 
 static int sim_net_connect_poll(void *ctx, smtpc_stream_t *out)
@@ -207,6 +270,16 @@ void sim_world_defaults(sim_world_t *w)
     w->plat.tls_ctx = &w->tls;
     w->plat.clock = &sim_clock_ops;
     w->plat.clock_ctx = &w->clock;
+    w->plat.rng = &sim_rng_ops;
+    w->plat.rng_ctx = &w->rng;
+    w->plat.dgram = &sim_dgram_ops;
+    w->plat.dgram_ctx = &w->dns;
+    sim_rng_seed(&w->rng, 1);
+    w->dns.clock = &w->clock;
+    w->dns.cfg.servers = 1;
+    w->net.dns = &w->dns;
+    w->net.hosts = w->hosts;
+    w->net.clock = &w->clock;
 
     w->body.data = (const uint8_t *)sim_msg;
     w->body.len = strlen(sim_msg);
@@ -227,8 +300,34 @@ void sim_world_defaults(sim_world_t *w)
     w->peer_cfg.pass = SIM_PASS;
 }
 
+sim_host_t *sim_world_add_host(sim_world_t *w, const char *name, const char *cert)
+{
+    sim_host_t *h;
+    if (w->host_count >= SIM_MAX_HOSTS) {
+        return NULL;
+    }
+    h = &w->hosts[w->host_count++];
+    w->net.host_count = w->host_count;
+    h->name = name;
+    h->cfg = w->peer_cfg;
+    h->cfg.cert = cert;
+    return h;
+}
+
+sim_host_t *sim_world_host(sim_world_t *w, const char *name)
+{
+    size_t i;
+    for (i = 0; i < w->host_count; i++) {
+        if (net_name_eq(w->hosts[i].name, name)) {
+            return &w->hosts[i];
+        }
+    }
+    return NULL;
+}
+
 static bool world_setup(sim_world_t *w, const char *cert_dir, char *err, size_t err_cap)
 {
+    size_t i;
     char ca[1024];
     smtpc_mbedtls_cfg_t tcfg;
     int rc;
@@ -244,8 +343,15 @@ static bool world_setup(sim_world_t *w, const char *cert_dir, char *err, size_t 
         return false;
     }
     w->tls_inited = true;
-    if (sim_peer_init(&w->peer, &w->peer_cfg, &w->pipe, cert_dir, err, err_cap) != 0) {
+    if (w->host_count == 0 &&
+        sim_peer_init(&w->peer, &w->peer_cfg, &w->pipe, cert_dir, err, err_cap) != 0) {
         return false;
+    }
+    for (i = 0; i < w->host_count; i++) {
+        sim_host_t *h = &w->hosts[i];
+        if (sim_peer_init(&h->peer, &h->cfg, &h->pipe, cert_dir, err, err_cap) != 0) {
+            return false;
+        }
     }
     rc = smtpc_client_init(&w->client, &w->ccfg, &w->plat, &w->mem);
     if (rc != SMTPC_OK) {
@@ -255,23 +361,71 @@ static bool world_setup(sim_world_t *w, const char *cert_dir, char *err, size_t 
     return true;
 }
 
+/* Bytes and datagrams the client moved, on every connection. */
+static uint64_t world_traffic(const sim_world_t *w)
+{
+    uint64_t t =
+        w->pipe.c_sent + w->pipe.c_recv + w->dns.traffic + w->dns.tcp.c_sent + w->dns.tcp.c_recv;
+    size_t i;
+    for (i = 0; i < w->host_count; i++) {
+        t += w->hosts[i].pipe.c_sent + w->hosts[i].pipe.c_recv;
+    }
+    return t;
+}
+
+/* Step every peer that is connected (the default one, the named hosts the
+ * client reached, the DNS). Returns true when any made progress. */
+static bool world_peers_step(sim_world_t *w)
+{
+    uint32_t now = w->clock.now_ms;
+    bool moved = sim_dns_step(&w->dns, now);
+    size_t i;
+    if (w->host_count == 0) {
+        moved = sim_peer_step(&w->peer, now) || moved;
+    }
+    for (i = 0; i < w->host_count; i++) {
+        if (w->hosts[i].connects > 0) {
+            moved = sim_peer_step(&w->hosts[i].peer, now) || moved;
+        }
+    }
+    return moved;
+}
+
+/* Keep the earlier of *dl and a peer's future event. */
+static void world_min_event(bool *have, uint32_t *dl, uint32_t now, bool has_ev, uint32_t ev)
+{
+    if (has_ev && sim_before(now, ev) && (!*have || sim_before(ev, *dl))) {
+        *dl = ev;
+        *have = true;
+    }
+}
+
 /* Advance the clock to the earliest thing anyone waits for. Returns false
  * when nothing is scheduled in the future (the loop then steps again). */
 static bool world_advance(sim_world_t *w)
 {
     uint32_t dl = 0;
-    uint32_t ev;
+    uint32_t ev = 0;
     uint32_t now = w->clock.now_ms;
     unsigned wants = smtpc_client_wants(&w->client, &dl);
     bool have = (wants & SMTPC_WANT_TIMER) != 0u;
+    bool has_ev;
+    size_t i;
     if (have && !sim_before(now, dl)) {
         return false; /* due now (or the client yielded its step budget) */
     }
-    if (sim_peer_next_event(&w->peer, &ev) && sim_before(now, ev) &&
-        (!have || sim_before(ev, dl))) {
-        dl = ev;
-        have = true;
+    if (w->host_count == 0) {
+        has_ev = sim_peer_next_event(&w->peer, &ev);
+        world_min_event(&have, &dl, now, has_ev, ev);
     }
+    for (i = 0; i < w->host_count; i++) {
+        if (w->hosts[i].connects > 0) {
+            has_ev = sim_peer_next_event(&w->hosts[i].peer, &ev);
+            world_min_event(&have, &dl, now, has_ev, ev);
+        }
+    }
+    has_ev = sim_dns_next_event(&w->dns, now, &ev);
+    world_min_event(&have, &dl, now, has_ev, ev);
     if (!have) {
         return false;
     }
@@ -287,18 +441,21 @@ int sim_world_run(sim_world_t *w, const char *cert_dir, char *err, size_t err_ca
     if (!world_setup(w, cert_dir, err, err_cap)) {
         return -1;
     }
+    if (w->body_no_rewind) {
+        src.rewind = NULL;
+    }
     src.arg = &w->body;
     w->t_begin = w->clock.now_ms;
     w->rc = smtpc_client_start(&w->client, &w->env, &src);
     for (i = 0; w->rc == SMTPC_IN_PROGRESS && i < SIM_MAX_ITERS; i++) {
-        uint64_t moved = w->pipe.c_sent + w->pipe.c_recv;
+        uint64_t moved = world_traffic(w);
         bool peer_moved;
         w->rc = smtpc_client_step(&w->client);
         if (w->rc != SMTPC_IN_PROGRESS) {
             break;
         }
-        peer_moved = sim_peer_step(&w->peer, w->clock.now_ms);
-        if (peer_moved || moved != w->pipe.c_sent + w->pipe.c_recv) {
+        peer_moved = world_peers_step(w);
+        if (peer_moved || moved != world_traffic(w)) {
             continue;
         }
         (void)world_advance(w);
@@ -306,15 +463,19 @@ int sim_world_run(sim_world_t *w, const char *cert_dir, char *err, size_t err_ca
     w->iterations = i;
     w->exhausted = w->rc == SMTPC_IN_PROGRESS;
     w->t_end = w->clock.now_ms;
-    /* Let the peer take in what the client sent last (QUIT, alerts, close). */
-    for (i = 0; i < 64u && sim_peer_step(&w->peer, w->clock.now_ms); i++) {
+    /* Let the peers take in what the client sent last (QUIT, alerts, close). */
+    for (i = 0; i < 64u && world_peers_step(w); i++) {
     }
     return 0;
 }
 
 void sim_world_free(sim_world_t *w)
 {
+    size_t i;
     sim_peer_free(&w->peer);
+    for (i = 0; i < w->host_count; i++) {
+        sim_peer_free(&w->hosts[i].peer);
+    }
     if (w->tls_inited) {
         smtpc_mbedtls_free(&w->tls);
         w->tls_inited = false;

@@ -112,6 +112,7 @@ typedef struct smtpc_client {
     smtpc_dns_io_t dns_io;
     char domain[SMTPC_DNS_NAME_BUF];
     const char *host;       /**< server of the current session */
+    char host_copy[SMTPC_DNS_NAME_BUF]; /**< the server named in the result */
     uint8_t mx_idx;
     uint8_t body_used;
     uint8_t expired;

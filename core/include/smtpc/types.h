@@ -110,8 +110,8 @@ typedef struct {
     uint8_t reply_enh[3];   /**< enhanced status of the last reply (0.0.0: none) */
     uint8_t flags;          /**< SMTPC_RESULT_* */
     uint8_t hosts_tried;    /**< servers (MX hosts) a session was attempted with */
-    const char *host;       /**< last server tried (points into the config or the
-                                 client's MX list; valid until the next start) */
+    const char *host;       /**< last server tried (points into the client; valid
+                                 until the next start), NULL if none */
     uint16_t reply_text_len;
     char reply_text[SMTPC_REPLY_TEXT_MAX]; /**< excerpt of the last reply text, not NUL-terminated */
     smtpc_rcpt_result_t rcpt[SMTPC_MAX_RCPT];
