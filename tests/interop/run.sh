@@ -5,7 +5,8 @@
 #
 # Brings the interop world up (tests/interop/world, torn down again on any
 # exit), proves it with world/selftest.sh, then runs test_smtpc_send.sh
-# BINDIR inside the world's network namespace.  The last line is always
+# BINDIR and test_mx.sh BINDIR (smtpc-send --mx) inside the world's network
+# namespace, counting the checks of both.  The last line is always
 #
 #   interop: N passed, M failed         exit 0 if M = 0, else 1
 #   interop: SKIPPED (reason)           exit 77: cannot run here (not root,
@@ -80,14 +81,20 @@ fi
 grep '^selftest:' "$LOG" || true
 
 # ---- smtpc-send against the world ------------------------------------------------
-rc=0
-"$HERE/test_smtpc_send.sh" "$BINDIR" 2>&1 | tee "$LOG" || rc=$?
-passed=$(grep -c '^PASS ' "$LOG" || true)
-failed=$(grep -c '^FAIL ' "$LOG" || true)
-if [ "$rc" != 0 ] && [ "$failed" = 0 ]; then
-  echo "FAIL test_smtpc_send -- exited with status $rc without reporting a failure"
-  failed=1
-fi
-echo "(interop run took $((SECONDS - T0)) s; files of the runs: ${TW_STATE:-$HERE/state}/smtpc-send)"
+# Each script prints PASS / FAIL lines; all of them are counted together.
+passed=0 failed=0
+for t in test_smtpc_send test_mx; do
+  rc=0
+  "$HERE/$t.sh" "$BINDIR" 2>&1 | tee "$LOG" || rc=$?
+  p=$(grep -c '^PASS ' "$LOG" || true)
+  f=$(grep -c '^FAIL ' "$LOG" || true)
+  if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+    echo "FAIL $t -- exited with status $rc without reporting a failure"
+    f=1
+  fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+done
+echo "(interop run took $((SECONDS - T0)) s; files of the runs: ${TW_STATE:-$HERE/state}/smtpc-send, .../smtpc-mx)"
 echo "interop: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -43,6 +43,21 @@ check "SERVFAIL"                'status: SERVFAIL' "$(X dig TXT _mta-sts.stsserv
 check "timeout (dropped)"       'timed out' "$(X dig +time=1 +tries=1 TXT _mta-sts.ststimeout.test 2>&1)"
 check "PTR $TW_MX1"       '^mx1\.good\.test\.$' "$(X dig +short -x "$TW_MX1")"
 
+echo "== DNS for MX delivery (smtpc-send --mx)"
+check "null MX nullmx.test"     '^0 \.$' "$(X dig +short MX nullmx.test)"
+check "nomx.test: no MX"        'status: NOERROR.*ANSWER: 0,' "$(X dig MX nomx.test | tr '\n' ' ')"
+check "nomx.test: A -> mx1"     '^'"$TW_MX1"'$' "$(X dig +short A nomx.test)"
+check "MX fallback.test"        '10 mx\.dead\.test\..*20 mx1\.good\.test\.' "$(X dig +short MX fallback.test | sort | tr "\n" " ")"
+check "A mx.dead.test"          '^'"$TW_DEAD"'$' "$(X dig +short A mx.dead.test)"
+check "mx.dead.test:25 refuses" 'refused' "$(X bash -c "exec 3<>/dev/tcp/$TW_DEAD/25" 2>&1)"
+check "MX cnamemx.test"         '^10 alias\.cnamemx\.test\.$' "$(X dig +short MX cnamemx.test)"
+check "alias.cnamemx.test CNAME + A" '^mx\.cnamemx\.test\. '"$TW_MX1"' $' "$(X dig +short A alias.cnamemx.test | tr '\n' ' ')"
+check "libc follows the CNAME"  "^$TW_MX1 +" "$(X getent hosts alias.cnamemx.test)"
+check "MX refused.test REFUSED" 'status: REFUSED' "$(X dig MX refused.test)"
+check "MX servfail.test SERVFAIL" 'status: SERVFAIL' "$(X dig MX servfail.test)"
+check "MX nosuch.test NXDOMAIN" 'status: NXDOMAIN' "$(X dig MX nosuch.test)"
+check "MX dnstimeout.test dropped" 'timed out' "$(X dig +time=1 +tries=1 MX dnstimeout.test 2>&1)"
+
 echo "== HTTPS policy hosts (nginx, test CA)"
 u() { printf 'https://mta-sts.%s.test/.well-known/mta-sts.txt' "$1"; }
 fmt='%{http_code} %{content_type} %{size_download}'

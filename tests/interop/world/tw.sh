@@ -70,7 +70,10 @@ declare -A HOSTS=(
 POLICY_DOMAINS="good mismatch twosts badid notxt mixed split testing none
   redirect ctype notfound big slow badsyntax expired wronghost notls untrusted wild"
 # every domain Postfix accepts mail for
-MAIL_DOMAINS="$(for d in $POLICY_DOMAINS evil reports nosts ststimeout stsrefused stsservfail; do printf '%s.test ' "$d"; done)"
+MAIL_DOMAINS="$(for d in $POLICY_DOMAINS evil reports nosts ststimeout stsrefused stsservfail \
+  nomx nullmx fallback cnamemx; do printf '%s.test ' "$d"; done)"
+# an address inside the namespace where nothing listens (MX fallback tests)
+DEAD_IP=$NET.98
 
 log() { printf '[tw %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -198,6 +201,7 @@ server:
     local-zone: "timeout.test." deny        # query silently dropped
     local-zone: "refused.test." refuse      # rcode REFUSED
     local-zone: "servfail.test." transparent # goes to a dead stub -> SERVFAIL
+    local-zone: "dnstimeout.test." deny     # MX delivery: query silently dropped
 
     local-data: 'mta-sts.timeout.test. 300 IN A $WWW_IP'
 EOF
@@ -279,6 +283,23 @@ EOF
     local-zone: "_mta-sts.ststimeout.test." deny
     local-zone: "_mta-sts.stsrefused.test." refuse
     local-zone: "_mta-sts.stsservfail.test." transparent
+    # --- MX delivery variants (smtpc-send --mx); refused.test, servfail.test
+    # and dnstimeout.test above fail the MX lookup itself, nosuch.test is NXDOMAIN
+    local-data: 'nullmx.test. 300 IN MX 0 .'
+    local-data: 'nomx.test. 300 IN A $NET.11'
+    local-data: 'fallback.test. 300 IN MX 10 mx.dead.test.'
+    local-data: 'fallback.test. 300 IN MX 20 mx1.good.test.'
+    local-data: 'mx.dead.test. 300 IN A $DEAD_IP'
+    # cnamemx.test: MX 10 alias.cnamemx.test, a CNAME of mx.cnamemx.test
+    # (mx1's address). An auth-zone, because unbound does not follow a CNAME
+    # given as local-data, and stub resolvers (getaddrinfo) do not either.
+    local-zone: "cnamemx.test." transparent
+
+auth-zone:
+    name: "cnamemx.test."
+    zonefile: "$ST/dns/cnamemx.test.zone"
+    for-downstream: yes
+    for-upstream: yes
 
 stub-zone:
     name: "servfail.test."
@@ -293,6 +314,15 @@ remote-control:
     control-enable: no
 EOF
   } > "$c"
+  cat > "$ST/dns/cnamemx.test.zone" <<EOF
+\$ORIGIN cnamemx.test.
+@     300 IN SOA ns.cnamemx.test. hostmaster.cnamemx.test. 1 3600 600 86400 300
+@     300 IN NS  ns.cnamemx.test.
+ns    300 IN A   $DNS_IP
+@     300 IN MX  10 alias.cnamemx.test.
+alias 300 IN CNAME mx.cnamemx.test.
+mx    300 IN A   $NET.11
+EOF
   unbound-checkconf "$c" >/dev/null || die "unbound-checkconf failed"
 }
 
@@ -539,6 +569,7 @@ netns_up() {
   local h
   ip -n "$NS" addr add "$DNS_IP/32" dev lo
   ip -n "$NS" addr add "$WWW_IP/32" dev lo
+  ip -n "$NS" addr add "$DEAD_IP/32" dev lo   # nothing listens: connections are refused
   for h in "${!HOSTS[@]}"; do ip -n "$NS" addr add "$NET.${HOSTS[$h]}/32" dev lo; done
   [ -d /etc/netns ] || touch "$ST/run/created-etc-netns"
   mkdir -p "/etc/netns/$NS"
@@ -591,7 +622,7 @@ write_env() {
              TW_DNS=$DNS_IP TW_CA=$ST/pki/ca.crt TW_ROGUE_CA=$ST/pki/rogue.crt \
              TW_MAIL=$ST/mail TW_TLSRPT_HTTPS=$ST/tlsrpt-https \
              TW_SASL_USER=$SASL_USER TW_SASL_PASS=$SASL_PASS TW_STS_ID=$STS_ID \
-             TW_LOG=$ST/log; do
+             TW_LOG=$ST/log TW_DEAD=$DEAD_IP; do
       printf '%s=%q\n' "${k%%=*}" "${k#*=}"
     done
   } > "$ST/env"
