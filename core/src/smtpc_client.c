@@ -650,14 +650,11 @@ static int client_session_done(smtpc_client_t *c, int err)
     client_fold_session(c);
     if (c->cfg->mode == SMTPC_MODE_MX && (unsigned)c->mx_idx + 1u < c->mem->mx.count &&
         client_retryable(c, rc)) {
-        if (c->body_used && c->body.rewind == NULL) {
-            c->result.flags |= SMTPC_RESULT_NO_REWIND;
-        } else {
-            c->mx_idx++;
-            c->host = c->mem->mx.mx[c->mx_idx].host;
-            client_trace(c, "trying the next MX");
-            return client_begin_session(c);
-        }
+        /* client_begin_session() rewinds the body, or reports NO_REWIND. */
+        c->mx_idx++;
+        c->host = c->mem->mx.mx[c->mx_idx].host;
+        client_trace(c, "trying the next MX");
+        return client_begin_session(c);
     }
     client_domain_result(c, rc);
     return client_begin_domain(c);

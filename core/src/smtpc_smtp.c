@@ -694,10 +694,8 @@ static void smtp_parse(smtpc_smtp_t *s)
             smtp_record_reply(s);
             smtp_set_error(s, s->reply.err);
         } else if (s->reply.event == SMTPC_REPLY_DONE) {
-            uint8_t before = s->state;
             smtp_on_reply(s);
             smtpc_reply_begin(&s->reply, smtp_is_ehlo_state(s->state));
-            (void)before;
         }
     }
     if (s->rx_off == s->rx_len) {

@@ -1,4 +1,5 @@
 /* Scriptable stream and scripted SMTP peer: see fake_stream.h. */
+#include <stdio.h>
 #include <string.h>
 
 #include "fake_stream.h"
@@ -198,4 +199,22 @@ smtpc_stream_t fake_stream_handle(fake_stream_t *fs)
     h.ops = &fake_stream_ops;
     h.ctx = fs;
     return h;
+}
+
+void fake_print_escaped(const char *label, const uint8_t *p, size_t n)
+{
+    size_t i;
+    fprintf(stderr, "%s (%zu bytes): \"", label, n);
+    for (i = 0; i < n && i < 2000; i++) {
+        if (p[i] == '\r') {
+            fputs("\\r", stderr);
+        } else if (p[i] == '\n') {
+            fputs("\\n", stderr);
+        } else if (p[i] < 0x20 || p[i] >= 0x7f) {
+            fprintf(stderr, "\\x%02x", p[i]);
+        } else {
+            fputc(p[i], stderr);
+        }
+    }
+    fputs(n > 2000 ? "...\"\n" : "\"\n", stderr);
 }

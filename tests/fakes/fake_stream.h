@@ -102,4 +102,8 @@ int32_t fake_stream_send(void *ctx, const uint8_t *buf, size_t len);
 int32_t fake_stream_recv(void *ctx, uint8_t *buf, size_t cap);
 void fake_stream_close(void *ctx);
 
+/** Print @p n bytes on stderr with CR, LF and non-printables escaped (test
+ *  failure diagnostics; at most 2000 bytes shown). */
+void fake_print_escaped(const char *label, const uint8_t *p, size_t n);
+
 #endif /* FAKE_STREAM_H */

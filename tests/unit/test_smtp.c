@@ -208,31 +208,13 @@ static void run_once(const scen_t *sc, run_mode_t mode, outcome_t *o)
     o->script_done = fake_stream_script_done(&g_fs);
 }
 
-static void print_escaped(const char *label, const uint8_t *p, size_t n)
-{
-    size_t i;
-    fprintf(stderr, "%s (%zu bytes): \"", label, n);
-    for (i = 0; i < n && i < 2000; i++) {
-        if (p[i] == '\r') {
-            fputs("\\r", stderr);
-        } else if (p[i] == '\n') {
-            fputs("\\n", stderr);
-        } else if (p[i] < 0x20 || p[i] >= 0x7f) {
-            fprintf(stderr, "\\x%02x", p[i]);
-        } else {
-            fputc(p[i], stderr);
-        }
-    }
-    fputs(n > 2000 ? "...\"\n" : "\"\n", stderr);
-}
-
 static void assert_bytes(const char *what, run_mode_t mode, const char *exp, const uint8_t *got,
                          size_t got_len)
 {
     size_t n = strlen(exp);
     if (n != got_len || memcmp(exp, got, n) != 0) {
-        print_escaped("expected", (const uint8_t *)exp, n);
-        print_escaped("got     ", got, got_len);
+        fake_print_escaped("expected", (const uint8_t *)exp, n);
+        fake_print_escaped("got     ", got, got_len);
         fail_msg("%s differs (%s)", what, run_names[mode]);
     }
 }
@@ -280,16 +262,16 @@ static void check_outcome(const expect_t *ex, const outcome_t *o, run_mode_t mod
 {
     assert_int_equal(o->init_rc, SMTPC_OK);
     if (o->stalled) {
-        print_escaped("transcript", g_fs.out, g_fs.out_len);
+        fake_print_escaped("transcript", g_fs.out, g_fs.out_len);
         fail_msg("engine stalled with status %d (%s)", o->status, run_names[mode]);
     }
     if (g_fs.mismatch) {
-        print_escaped("transcript", g_fs.out, g_fs.out_len);
+        fake_print_escaped("transcript", g_fs.out, g_fs.out_len);
         fail_msg("peer got an unexpected line at offset %zu (%s)", g_fs.mismatch_at,
                  run_names[mode]);
     }
     if (o->status != ex->status) {
-        print_escaped("transcript", g_fs.out, g_fs.out_len);
+        fake_print_escaped("transcript", g_fs.out, g_fs.out_len);
         fail_msg("status %s (%d), expected %s (%d) (%s)", smtpc_strerror(o->status), o->status,
                  smtpc_strerror(ex->status), ex->status, run_names[mode]);
     }
@@ -327,9 +309,9 @@ static void assert_flight(const char *exp)
             return;
         }
     }
-    print_escaped("wanted flight", (const uint8_t *)exp, n);
+    fake_print_escaped("wanted flight", (const uint8_t *)exp, n);
     for (i = 0; i < o->nflights; i++) {
-        print_escaped("flight", g_fs.out + o->flight_off[i], o->flight_len[i]);
+        fake_print_escaped("flight", g_fs.out + o->flight_off[i], o->flight_len[i]);
     }
     fail_msg("no send carried exactly the expected bytes");
 }
