@@ -10,7 +10,11 @@ set(SMTPC_CORE_SOURCES
     "${SMTPC_ROOT}/core/src/smtpc_reply.c"
     "${SMTPC_ROOT}/core/src/smtpc_dnswire.c"
     "${SMTPC_ROOT}/core/src/smtpc_dns.c"
+    "${SMTPC_ROOT}/core/src/smtpc_idna.c"
     "${SMTPC_ROOT}/core/src/smtpc_stsparse.c"
+    "${SMTPC_ROOT}/core/src/smtpc_httpparse.c"
+    "${SMTPC_ROOT}/core/src/smtpc_sts.c"
+    "${SMTPC_ROOT}/core/src/smtpc_sts_ram.c"
     "${SMTPC_ROOT}/core/src/smtpc_smtp.c"
     "${SMTPC_ROOT}/core/src/smtpc_client.c")
 

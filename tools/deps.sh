@@ -2,7 +2,8 @@
 # Install the Debian packages smtpc needs, and only those missing.
 #
 #   tools/deps.sh build          compilers, CMake, mbed TLS, cJSON, cmocka, valgrind, clang
-#   tools/deps.sh world          the interop peers: Postfix, unbound, nginx, OpenSSL, swaks...
+#   tools/deps.sh world          the interop peers: Postfix, unbound, nginx, OpenSSL, swaks,
+#                                mta-sts-query (postfix-mta-sts-resolver)...
 #   tools/deps.sh build world    both
 #
 # Silent when everything is present. Needs root (or sudo) only to install.
@@ -12,7 +13,7 @@ readonly BUILD_PKGS=(build-essential cmake pkg-config libmbedtls-dev libcjson-de
                      valgrind clang llvm zlib1g-dev)
 readonly WORLD_PKGS=(postfix unbound nginx-light openssl iproute2 sasl2-bin libsasl2-modules
                      dnsutils swaks libnet-ssleay-perl libio-socket-ssl-perl libnet-dns-perl
-                     curl msmtp)
+                     curl msmtp postfix-mta-sts-resolver)
 # The distro services of these would bind the ports the interop world uses.
 readonly WORLD_SERVICES=(postfix unbound nginx)
 

@@ -4,9 +4,10 @@
 #include <string.h>
 
 #include "smtpc/client.h"
+#include "smtpc/idna.h"
 #include "smtpc_priv.h"
 
-enum { P_IDLE = 0, P_DNS, P_CONNECT, P_TLS, P_SMTP, P_DONE };
+enum { P_IDLE = 0, P_STS, P_DNS, P_CONNECT, P_TLS, P_SMTP, P_DONE };
 
 /* Progress steps taken in one smtpc_client_step() call before yielding, so a
  * fast peer cannot monopolise the caller's loop. */
@@ -31,6 +32,10 @@ static uint32_t client_stage_budget(const smtpc_client_t *c, uint8_t stage)
     case SMTPC_STAGE_DNS:
         /* The resolver has its own per-try timeouts; this bounds the whole. */
         return (uint32_t)SMTPC_DNS_TRIES * 2u * SMTPC_DNS_TIMEOUT_MS + 1000u;
+    case SMTPC_STAGE_STS:
+        /* TXT lookup, then at most one fetch with its own deadline. */
+        return (uint32_t)SMTPC_DNS_TRIES * 2u * SMTPC_DNS_TIMEOUT_MS + 2000u +
+               pick(t->sts_fetch_ms, SMTPC_STS_FETCH_TIMEOUT_MS);
     case SMTPC_STAGE_CONNECT:
         return pick(t->connect_ms, SMTPC_TIMEOUT_CONNECT_MS);
     case SMTPC_STAGE_TLS_IMPLICIT:
@@ -86,6 +91,9 @@ static uint8_t client_cur_stage(const smtpc_client_t *c)
     }
     if (c->phase == P_DNS) {
         return SMTPC_STAGE_DNS;
+    }
+    if (c->phase == P_STS) {
+        return SMTPC_STAGE_STS;
     }
     return (uint8_t)smtpc_smtp_stage(&c->smtp);
 }
@@ -146,7 +154,7 @@ static const smtpc_stream_t *client_stream(const smtpc_client_t *c)
 
 static int client_tls_start(smtpc_client_t *c)
 {
-    const smtpc_session_cfg_t *sc = &c->cfg->session;
+    const smtpc_session_cfg_t *sc = &c->scfg;
     smtpc_verify_t v =
         sc->tls_level == SMTPC_TLS_VERIFIED ? SMTPC_VERIFY_REQUIRED : SMTPC_VERIFY_OPTIONAL;
     int rc;
@@ -316,6 +324,9 @@ static int client_connect_step(smtpc_client_t *c, int *progress)
     return rc;
 }
 
+static int client_begin_domain(smtpc_client_t *c);
+static int client_hosts_ready(smtpc_client_t *c);
+
 /* ------------------------------------------------------ sessions ----- */
 
 static int client_total_expired(const smtpc_client_t *c, uint32_t now)
@@ -335,6 +346,33 @@ static uint16_t client_port(const smtpc_client_t *c)
     return c->cfg->session.tls_mode == SMTPC_TLS_IMPLICIT ? 465u : 587u;
 }
 
+/* The policy in force for the current domain, or NULL. */
+static const smtpc_sts_policy_t *client_policy(const smtpc_client_t *c)
+{
+    return c->sts_on ? smtpc_sts_policy(&c->mem->sts) : NULL;
+}
+
+/* The settings of the next session: the caller's, raised by the policy.
+ * Under enforce a listed MX must present a certificate valid for its name
+ * over STARTTLS (RFC 8461 §4.2, §5): level VERIFIED whatever the caller
+ * allowed. */
+static void client_session_cfg(smtpc_client_t *c)
+{
+    const smtpc_sts_policy_t *pol = client_policy(c);
+    c->scfg = c->cfg->session;
+    if (pol != NULL && pol->mode == SMTPC_STS_MODE_ENFORCE) {
+        c->scfg.tls_level = SMTPC_TLS_VERIFIED;
+        if (c->scfg.tls_mode == SMTPC_TLS_NONE) {
+            c->scfg.tls_mode = SMTPC_TLS_STARTTLS;
+        }
+    }
+    if (c->mx_idx < c->result.mx_count) {
+        smtpc_mx_verdict_t *v = &c->result.mx[c->mx_idx];
+        v->tried = 1;
+        v->level = (uint8_t)c->scfg.tls_level;
+    }
+}
+
 /* Start a session with c->host for the recipients in c->sub. Returns
  * IN_PROGRESS or the error that ended it at once (phase is a session phase). */
 static int client_begin_session(smtpc_client_t *c)
@@ -343,9 +381,10 @@ static int client_begin_session(smtpc_client_t *c)
     size_t n;
     c->phase = P_CONNECT;
     c->stage = SMTPC_STAGE_CONNECT;
+    client_session_cfg(c);
     /* A fresh engine first: a session that cannot start must not inherit the
      * outcome of the previous one. */
-    rc = smtpc_smtp_init(&c->smtp, &c->cfg->session, &c->sub, &c->sres, c->mem->tx,
+    rc = smtpc_smtp_init(&c->smtp, &c->scfg, &c->sub, &c->sres, c->mem->tx,
                          sizeof(c->mem->tx), c->mem->rx, sizeof(c->mem->rx));
     if (rc != SMTPC_OK) {
         return rc;
@@ -424,7 +463,7 @@ static void client_fold_session(smtpc_client_t *c)
     memcpy(r->reply_enh, s->reply_enh, sizeof(r->reply_enh));
     r->reply_text_len = s->reply_text_len;
     memcpy(r->reply_text, s->reply_text, s->reply_text_len);
-    r->flags = (uint8_t)(r->flags | s->flags);
+    r->flags = (uint16_t)(r->flags | s->flags);
 }
 
 /* Final per-recipient results for the recipients of c->sub. */
@@ -526,10 +565,144 @@ static int client_literal_domain(smtpc_client_t *c, const char *dom)
     m->host[n - off - 1u] = '\0';
     m->pref = 0;
     c->mem->mx.count = 1;
-    c->mx_idx = 0;
-    c->host = m->host;
+    return client_hosts_ready(c);
+}
+
+/* ------------------------------------------------------- MTA-STS ----- */
+
+/* Give an event to the report hook (TLS-RPT). */
+static void client_report(const smtpc_client_t *c, uint8_t kind, int err, uint8_t cert,
+                          uint8_t flags, const char *mx_host)
+{
+    smtpc_tls_event_t ev;
+    const smtpc_sts_t *st = &c->mem->sts;
+    if (c->plat->report == NULL) {
+        return;
+    }
+    memset(&ev, 0, sizeof(ev));
+    ev.kind = kind;
+    ev.err = err;
+    ev.cert = cert;
+    ev.flags = flags;
+    ev.domain = c->domain;
+    ev.mx_host = mx_host;
+    ev.policy_id = "";
+    if (c->sts_on) {
+        ev.sts_applied = st->applied;
+        if (st->applied != SMTPC_STS_APPLY_NONE) {
+            ev.sts_mode = st->entry.policy.mode;
+            ev.policy_id = st->entry.id;
+            ev.policy = &st->entry.policy;
+        }
+    }
+    c->plat->report(c->plat->report_arg, &ev);
+}
+
+/* The MTA-STS decision of the current domain is made: note it in the result,
+ * report it, and go on with the MX lookup (or the smarthost session). */
+static int client_sts_done(smtpc_client_t *c)
+{
+    const smtpc_sts_t *st = &c->mem->sts;
+    const smtpc_sts_policy_t *pol = smtpc_sts_policy(st);
+    smtpc_result_t *r = &c->result;
+    size_t n;
+    r->sts_applied = st->applied;
+    r->sts_fetched = st->fetched;
+    r->sts_txt_err = (int16_t)st->txt_rc;
+    r->sts_fetch_err = (int16_t)(st->fetched ? st->fetch_rc : SMTPC_OK);
+    r->sts_mode = st->applied != SMTPC_STS_APPLY_NONE ? st->entry.policy.mode : 0u;
+    r->sts_id[0] = '\0';
+    if (st->applied != SMTPC_STS_APPLY_NONE) {
+        n = smtpc_strnlen_(st->entry.id, SMTPC_STS_ID_MAX);
+        n = n > SMTPC_STS_ID_MAX ? SMTPC_STS_ID_MAX : n;
+        memcpy(r->sts_id, st->entry.id, n);
+        r->sts_id[n] = '\0';
+        if (st->clock_unknown) {
+            r->flags |= SMTPC_RESULT_CLOCK_UNKNOWN;
+        }
+    }
+    if (pol != NULL) {
+        r->flags |= pol->mode == SMTPC_STS_MODE_ENFORCE ? SMTPC_RESULT_STS_ENFORCED
+                                                        : SMTPC_RESULT_STS_TESTING;
+    }
+    client_report(c, SMTPC_EV_POLICY, st->fetched ? st->fetch_rc : SMTPC_OK, SMTPC_CERT_NOT_CHECKED,
+                  0, st->fetched ? st->host : "");
+    if (c->cfg->mode != SMTPC_MODE_MX) {
+        return client_hosts_ready(c);
+    }
+    c->phase = P_DNS;
+    c->stage = SMTPC_STAGE_NONE;
+    client_track_stage(c, client_now(c));
+    client_trace2(c, "MX lookup for", c->domain);
+    return smtpc_dns_start(&c->mem->q.dns, &c->dns_io, c->domain, SMTPC_DNS_TYPE_MX, client_mx_cb,
+                           c);
+}
+
+/* The first MX at or after @p from that may be used: under enforce only the
+ * hosts the policy lists (§4.1, §5); the others count as unreachable. */
+static uint8_t client_pick_mx(const smtpc_client_t *c, unsigned from)
+{
+    const smtpc_sts_policy_t *pol = client_policy(c);
+    unsigned i;
+    for (i = from; i < c->mem->mx.count; i++) {
+        if (pol == NULL || pol->mode != SMTPC_STS_MODE_ENFORCE ||
+            c->result.mx[i].policy == SMTPC_MX_MATCH) {
+            break;
+        }
+    }
+    return (uint8_t)i;
+}
+
+/* A domain's recipients end before any session (DNS, policy). */
+static int client_domain_fail(smtpc_client_t *c, int rc, uint8_t stage)
+{
+    c->sres.stage = stage;
+    c->sres.err = rc;
+    c->result.stage = stage;
+    client_domain_result(c, rc);
+    return client_begin_domain(c);
+}
+
+/* The host list of the domain is final: match it against the policy and
+ * start with the first usable host. */
+static int client_hosts_ready(smtpc_client_t *c)
+{
+    const smtpc_sts_policy_t *pol = client_policy(c);
+    smtpc_mx_list_t *l = &c->mem->mx;
+    size_t i;
+    c->result.mx_count = l->count;
+    memset(c->result.mx, 0, sizeof(c->result.mx));
+    for (i = 0; i < l->count; i++) {
+        smtpc_mx_verdict_t *v = &c->result.mx[i];
+        v->err = SMTPC_OK;
+        if (pol != NULL) {
+            v->policy = smtpc_sts_mx_allowed(pol, l->mx[i].host) ? SMTPC_MX_MATCH
+                                                                 : SMTPC_MX_NO_MATCH;
+        }
+        if (v->policy == SMTPC_MX_NO_MATCH) {
+            client_trace2(c, pol->mode == SMTPC_STS_MODE_ENFORCE
+                                 ? "MTA-STS enforce: MX not in policy, skipped:"
+                                 : "MTA-STS testing: MX not in policy (reported):",
+                          l->mx[i].host);
+            if (pol->mode == SMTPC_STS_MODE_ENFORCE) {
+                v->err = SMTPC_ERR_STS_MX_NOT_ALLOWED;
+                client_report(c, SMTPC_EV_SESSION, SMTPC_ERR_STS_MX_NOT_ALLOWED,
+                              SMTPC_CERT_NOT_CHECKED, SMTPC_EV_F_MX_MISMATCH, l->mx[i].host);
+            }
+        }
+    }
+    c->mx_idx = client_pick_mx(c, 0);
+    if (c->mx_idx >= l->count) {
+        /* Never fall back to an unlisted host or to plaintext: the
+         * delivery fails, temporarily (the caller retries later). */
+        client_trace(c, "MTA-STS enforce: no MX host is allowed by the policy");
+        return client_domain_fail(c, SMTPC_ERR_STS_MX_NOT_ALLOWED, SMTPC_STAGE_STS);
+    }
+    c->host = l->mx[c->mx_idx].host;
     return client_begin_session(c);
 }
+
+/* --------------------------------------------------------- domains ----- */
 
 /* Pick the next domain with undelivered recipients and start on it.
  * Returns IN_PROGRESS, the final status when nothing is left, or an error
@@ -540,6 +713,7 @@ static int client_begin_domain(smtpc_client_t *c)
     size_t j;
     size_t n = 0;
     const char *dom;
+    int rc;
     for (i = 0; i < c->env.to_count && c->rcpt_done[i]; i++) {
     }
     if (i == c->env.to_count) {
@@ -557,31 +731,67 @@ static int client_begin_domain(smtpc_client_t *c)
     c->sub = c->env;
     c->sub.to = c->sub_to;
     c->sub.to_count = n;
+    /* The MTA-STS and MX parts of the result describe the last domain. */
+    c->result.mx_count = 0;
+    c->result.sts_mode = 0;
+    c->result.sts_applied = 0;
+    c->result.sts_fetched = 0;
+    c->result.sts_txt_err = 0;
+    c->result.sts_fetch_err = 0;
+    c->result.sts_id[0] = '\0';
+    c->sts_on = 0;
+    c->mx_idx = 0;
     memset(&c->mem->mx, 0, sizeof(c->mem->mx));
+    memset(&c->sres, 0, sizeof(c->sres));
     if (c->cfg->mode != SMTPC_MODE_MX) {
         c->host = c->cfg->host;
-        return client_begin_session(c);
-    }
-    if (dom[0] == '[') {
+        if (c->cfg->sts_domain == NULL) {
+            return client_begin_session(c);
+        }
+        /* A smarthost: its domain's policy applies to it (RFC 8461 §3.4). */
+        n = smtpc_strnlen_(c->cfg->host, SMTPC_DNS_NAME_BUF - 1u);
+        if (n > SMTPC_DNS_NAME_BUF - 1u) {
+            return client_domain_fail(c, SMTPC_ERR_BAD_ARG, SMTPC_STAGE_STS);
+        }
+        memcpy(c->mem->mx.mx[0].host, c->cfg->host, n);
+        c->mem->mx.mx[0].host[n] = '\0';
+        (void)smtpc_dns_name_norm(c->mem->mx.mx[0].host, SMTPC_DNS_NAME_BUF);
+        c->mem->mx.count = 1;
+        dom = c->cfg->sts_domain;
+    } else if (dom[0] == '[') {
         return client_literal_domain(c, dom);
     }
     c->phase = P_DNS;
-    memset(&c->sres, 0, sizeof(c->sres));
     if (c->expired) {
         return SMTPC_ERR_TIMEOUT;
     }
-    n = smtpc_strnlen_(dom, SMTPC_DNS_NAME_BUF);
-    if (n >= SMTPC_DNS_NAME_BUF) {
-        return SMTPC_ERR_BAD_ADDRESS;
-    }
-    memcpy(c->domain, dom, n + 1u);
-    if (smtpc_dns_name_norm(c->domain, sizeof(c->domain)) == 0) {
+    /* Normalised A-label: the query name, the policy key and the URL. */
+    n = smtpc_strnlen_(dom, SMTPC_ADDR_MAX);
+    rc = smtpc_idna_to_ascii(dom, n, c->domain, sizeof(c->domain), &j);
+    if (rc != SMTPC_OK || smtpc_dns_name_norm(c->domain, sizeof(c->domain)) == 0) {
         return SMTPC_ERR_BAD_ADDRESS;
     }
     c->stage = SMTPC_STAGE_NONE;
+    if (!c->cfg->sts_off && c->plat->tls != NULL &&
+        (c->cfg->mode == SMTPC_MODE_MX || c->cfg->sts_domain != NULL)) {
+        smtpc_sts_bufs_t b;
+        b.dns = &c->mem->q.dns;
+        b.body = c->mem->q.sts_body;
+        b.body_cap = sizeof(c->mem->q.sts_body);
+        b.io = c->mem->tx;
+        b.io_cap = sizeof(c->mem->tx);
+        c->phase = P_STS;
+        c->sts_on = 1;
+        client_track_stage(c, client_now(c));
+        client_trace2(c, "MTA-STS discovery for", c->domain);
+        return smtpc_sts_start(&c->mem->sts, &c->sts_io, &b, c->domain, 0);
+    }
+    if (c->cfg->mode != SMTPC_MODE_MX) {
+        return client_hosts_ready(c);
+    }
     client_track_stage(c, client_now(c));
     client_trace2(c, "MX lookup for", c->domain);
-    return smtpc_dns_start(&c->mem->dns, &c->dns_io, c->domain, SMTPC_DNS_TYPE_MX, client_mx_cb,
+    return smtpc_dns_start(&c->mem->q.dns, &c->dns_io, c->domain, SMTPC_DNS_TYPE_MX, client_mx_cb,
                            c);
 }
 
@@ -604,7 +814,7 @@ static int client_dns_done(smtpc_client_t *c, int rc)
     uint8_t seed[8];
     size_t i;
     size_t keep = 0;
-    smtpc_dns_stop(&c->mem->dns);
+    smtpc_dns_stop(&c->mem->q.dns);
     if (rc == SMTPC_ERR_DNS_NODATA) {
         /* RFC 5321 §5.1: no MX records - the domain itself is the implicit MX. */
         memcpy(l->mx[0].host, c->domain, sizeof(l->mx[0].host));
@@ -624,34 +834,42 @@ static int client_dns_done(smtpc_client_t *c, int rc)
         l->count = (uint8_t)keep;
         rc = keep > 0u ? SMTPC_OK : SMTPC_ERR_DNS_FORMAT;
     }
-    if (rc == SMTPC_OK) {
-        memset(seed, 0, sizeof(seed));
-        if (c->plat->rng->fill(c->plat->rng_ctx, seed, sizeof(seed)) != SMTPC_OK) {
-            memset(seed, 0, sizeof(seed));
-        }
-        smtpc_mx_sort(l, seed, sizeof(seed));
-        c->mx_idx = 0;
-        c->host = l->mx[0].host;
-        for (i = 0; i < l->count; i++) {
-            client_trace2(c, "MX", l->mx[i].host);
-        }
-        return client_begin_session(c);
+    if (rc != SMTPC_OK) {
+        return client_domain_fail(c, rc, SMTPC_STAGE_DNS);
     }
-    c->sres.stage = SMTPC_STAGE_DNS;
-    c->sres.err = rc;
-    c->result.stage = SMTPC_STAGE_DNS;
-    client_domain_result(c, rc);
-    return client_begin_domain(c);
+    memset(seed, 0, sizeof(seed));
+    if (c->plat->rng->fill(c->plat->rng_ctx, seed, sizeof(seed)) != SMTPC_OK) {
+        memset(seed, 0, sizeof(seed));
+    }
+    smtpc_mx_sort(l, seed, sizeof(seed));
+    for (i = 0; i < l->count; i++) {
+        client_trace2(c, "MX", l->mx[i].host);
+    }
+    return client_hosts_ready(c);
 }
 
 static int client_session_done(smtpc_client_t *c, int err)
 {
     int rc = client_session_close(c, err);
+    uint8_t next;
     client_fold_session(c);
-    if (c->cfg->mode == SMTPC_MODE_MX && (unsigned)c->mx_idx + 1u < c->mem->mx.count &&
-        client_retryable(c, rc)) {
+    if (c->mx_idx < c->result.mx_count) {
+        smtpc_mx_verdict_t *v = &c->result.mx[c->mx_idx];
+        uint8_t flags = v->policy == SMTPC_MX_NO_MATCH ? SMTPC_EV_F_MX_MISMATCH : 0u;
+        v->err = (int16_t)rc;
+        v->tls_reached = c->sres.tls_reached;
+        v->cert = c->sres.cert;
+        if (rc == SMTPC_ERR_STARTTLS_REQUIRED && (c->smtp.caps & SMTPC_CAP_UNKNOWN_8) != 0u) {
+            flags |= SMTPC_EV_F_STRIP;
+        }
+        client_report(c, SMTPC_EV_SESSION, rc, c->sres.cert, flags, c->host);
+    } else if (c->plat->report != NULL) {
+        client_report(c, SMTPC_EV_SESSION, rc, c->sres.cert, 0, c->host);
+    }
+    next = client_pick_mx(c, (unsigned)c->mx_idx + 1u);
+    if (c->cfg->mode == SMTPC_MODE_MX && next < c->mem->mx.count && client_retryable(c, rc)) {
         /* client_begin_session() rewinds the body, or reports NO_REWIND. */
-        c->mx_idx++;
+        c->mx_idx = next;
         c->host = c->mem->mx.mx[c->mx_idx].host;
         client_trace(c, "trying the next MX");
         return client_begin_session(c);
@@ -666,11 +884,22 @@ static int client_session_done(smtpc_client_t *c, int err)
 static int client_advance(smtpc_client_t *c, int rc)
 {
     unsigned guard;
-    for (guard = 0; guard < (SMTPC_MAX_RCPT + 1u) * (SMTPC_MAX_MX + 2u); guard++) {
+    for (guard = 0; guard < (SMTPC_MAX_RCPT + 1u) * (SMTPC_MAX_MX + 3u); guard++) {
         if (rc == SMTPC_IN_PROGRESS || c->phase == P_DONE) {
             return c->phase == P_DONE ? c->status : SMTPC_IN_PROGRESS;
         }
-        if (c->phase == P_DNS) {
+        if (c->phase == P_STS && rc != SMTPC_OK) {
+            /* Cut short (deadline): close the policy fetch's socket and TLS,
+             * and say in the result where the discovery stood. */
+            const smtpc_sts_t *st = &c->mem->sts;
+            smtpc_sts_stop(&c->mem->sts);
+            c->result.sts_fetched = st->fetched;
+            c->result.sts_txt_err = (int16_t)(st->fetched ? st->txt_rc : rc);
+            c->result.sts_fetch_err = (int16_t)(st->fetched ? rc : SMTPC_OK);
+        }
+        if (c->phase == P_STS) {
+            rc = rc == SMTPC_OK ? client_sts_done(c) : client_domain_fail(c, rc, SMTPC_STAGE_STS);
+        } else if (c->phase == P_DNS) {
             rc = client_dns_done(c, rc);
         } else {
             rc = client_session_done(c, rc);
@@ -690,7 +919,8 @@ int smtpc_client_init(smtpc_client_t *c, const smtpc_client_cfg_t *cfg,
         platform->clock == NULL ||
         (platform->tls == NULL && cfg->session.tls_mode != SMTPC_TLS_NONE) ||
         (cfg->mode == SMTPC_MODE_SUBMISSION && cfg->host == NULL) ||
-        (cfg->mode == SMTPC_MODE_MX && (platform->dgram == NULL || platform->rng == NULL)) ||
+        ((cfg->mode == SMTPC_MODE_MX || (cfg->sts_domain != NULL && !cfg->sts_off)) &&
+         (platform->dgram == NULL || platform->rng == NULL)) ||
         cfg->mode > SMTPC_MODE_MX) {
         return SMTPC_ERR_BAD_ARG;
     }
@@ -707,6 +937,16 @@ int smtpc_client_init(smtpc_client_t *c, const smtpc_client_cfg_t *cfg,
     c->dns_io.clock_ctx = platform->clock_ctx;
     c->dns_io.rng = platform->rng;
     c->dns_io.rng_ctx = platform->rng_ctx;
+    c->sts_io.dns = &c->dns_io;
+    c->sts_io.net = platform->net;
+    c->sts_io.net_ctx = platform->net_ctx;
+    c->sts_io.tls = platform->tls;
+    c->sts_io.tls_ctx = platform->tls_ctx;
+    c->sts_io.store = platform->sts_store;
+    c->sts_io.store_ctx = platform->sts_store_ctx;
+    c->sts_io.trace = platform->trace;
+    c->sts_io.trace_arg = platform->trace_arg;
+    c->sts_io.fetch_timeout_ms = cfg->timeouts.sts_fetch_ms;
     return SMTPC_OK;
 }
 
@@ -723,6 +963,7 @@ int smtpc_client_start(smtpc_client_t *c, const smtpc_envelope_t *env,
     client_close(c);
     memset(&c->result, 0, sizeof(c->result));
     memset(c->rcpt_done, 0, sizeof(c->rcpt_done));
+    memset(&c->mem->mx, 0, sizeof(c->mem->mx));
     c->env = *env;
     c->body = *body;
     c->body_used = 0;
@@ -765,8 +1006,10 @@ int smtpc_client_step(smtpc_client_t *c)
         }
         if (c->expired || (uint32_t)(now - c->t_stage) >= c->stage_budget) {
             rc = SMTPC_ERR_TIMEOUT;
+        } else if (c->phase == P_STS) {
+            rc = smtpc_sts_step(&c->mem->sts);
         } else if (c->phase == P_DNS) {
-            rc = smtpc_dns_step(&c->mem->dns);
+            rc = smtpc_dns_step(&c->mem->q.dns);
         } else if (c->phase == P_CONNECT) {
             rc = client_connect_step(c, &progress);
         } else if (c->phase == P_TLS) {
@@ -812,9 +1055,15 @@ unsigned smtpc_client_wants(const smtpc_client_t *c, uint32_t *deadline_ms)
         *deadline_ms = client_now(c); /* more work is ready: call step() again now */
         return w;
     }
-    if (c->phase == P_DNS) {
+    if (c->phase == P_STS) {
+        uint32_t sdl = dl;
+        w |= smtpc_sts_wants(&c->mem->sts, &sdl);
+        if ((int32_t)(sdl - dl) < 0) {
+            dl = sdl;
+        }
+    } else if (c->phase == P_DNS) {
         uint32_t ddl = dl;
-        w |= smtpc_dns_wants(&c->mem->dns, &ddl);
+        w |= smtpc_dns_wants(&c->mem->q.dns, &ddl);
         if ((int32_t)(ddl - dl) < 0) {
             dl = ddl;
         }
@@ -848,14 +1097,24 @@ const smtpc_result_t *smtpc_client_result(const smtpc_client_t *c)
     return c != NULL ? &c->result : NULL;
 }
 
+const char *smtpc_client_mx_name(const smtpc_client_t *c, unsigned idx)
+{
+    if (c == NULL || idx >= c->result.mx_count || idx >= c->mem->mx.count) {
+        return NULL;
+    }
+    return c->mem->mx.mx[idx].host;
+}
+
 void smtpc_client_abort(smtpc_client_t *c)
 {
     size_t i;
     if (c == NULL || c->phase == P_IDLE || c->phase == P_DONE) {
         return;
     }
-    if (c->phase == P_DNS) {
-        smtpc_dns_stop(&c->mem->dns);
+    if (c->phase == P_STS) {
+        smtpc_sts_stop(&c->mem->sts);
+    } else if (c->phase == P_DNS) {
+        smtpc_dns_stop(&c->mem->q.dns);
     } else {
         (void)client_session_close(c, SMTPC_ERR_ABORTED);
         client_fold_session(c);

@@ -19,7 +19,7 @@ const char *smtpc_strerror(int err)
 const char *smtpc_stage_name(int stage)
 {
     static const char *const names[SMTPC_STAGE_COUNT_] = {
-        "NONE",  "DNS", "CONNECT", "TLS_IMPLICIT", "GREETING", "EHLO", "STARTTLS",
+        "NONE",  "DNS", "STS", "CONNECT", "TLS_IMPLICIT", "GREETING", "EHLO", "STARTTLS",
         "TLS_HANDSHAKE", "EHLO_TLS", "AUTH", "MAIL", "RCPT", "DATA",
         "BODY", "DATA_END", "QUIT", "DONE"};
     if (stage < 0 || stage >= (int)SMTPC_STAGE_COUNT_) {

@@ -35,7 +35,8 @@ static const struct option long_opts[] = {
     {"trace", no_argument, NULL, 'v'},           {"data", required_argument, NULL, 'd'},
     {"8bitmime", no_argument, NULL, '8'},        {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},         {"mx", no_argument, NULL, 'M'},
-    {"dns", required_argument, NULL, 'D'},       {NULL, 0, NULL, 0},
+    {"dns", required_argument, NULL, 'D'},       {"no-sts", no_argument, NULL, 'N'},
+    {"sts-domain", required_argument, NULL, 'S'}, {NULL, 0, NULL, 0},
 };
 
 static const char usage_text[] =
@@ -43,6 +44,8 @@ static const char usage_text[] =
     "  --host H               server name (or address literal)\n"
     "  --mx                   deliver to each recipient domain's MX hosts (port 25)\n"
     "  --dns ADDR[:PORT]      nameserver for --mx (repeatable), default /etc/resolv.conf\n"
+    "  --no-sts               --mx without MTA-STS (RFC 8461; applied by default)\n"
+    "  --sts-domain D         apply D's MTA-STS policy to the --host smarthost\n"
     "  --port P               default 587 (starttls), 465 (implicit), 25 (none, --mx)\n"
     "  --tls MODE             starttls (default) | implicit | none\n"
     "  --tls-level L          verified (default; encrypted with --mx) | encrypted\n"
@@ -69,6 +72,7 @@ static smtpc_client_mem_t client_mem;
 static smtpc_posix_net_t net;
 static smtpc_posix_dns_t dns;
 static smtpc_mbedtls_t tls;
+static smtpc_sts_ram_t sts_ram;
 
 static const char *rcpts[SMTPC_MAX_RCPT];
 static char pass[SECRET_MAX];
@@ -77,13 +81,14 @@ static char helo[SMTPC_HOSTNAME_MAX + 1];
 
 typedef struct {
     const char *host, *from, *user, *pass_file, *token_file, *ca_file, *data_file, *helo;
+    const char *sts_domain;
     unsigned long port, timeout_s;
     size_t to_count;
     int mode_ix, level_ix, auth_ix;
     smtpc_tls_mode_t mode;
     smtpc_tls_level_t level;
     uint8_t mechs;
-    int has_level, allow_plain, pipelining, trace, force_8bit, mx;
+    int has_level, allow_plain, pipelining, trace, force_8bit, mx, no_sts;
 } args_t;
 
 typedef struct {
@@ -180,6 +185,12 @@ static int parse_one(args_t *a, int opt, const char *arg)
         return 0;
     case 'D':
         return smtpc_posix_dns_add_server(&dns, arg) == SMTPC_OK ? 0 : -1;
+    case 'N':
+        a->no_sts = 1;
+        return 0;
+    case 'S':
+        a->sts_domain = arg;
+        return 0;
     case 'r':
         rcpts[a->to_count++] = arg;
         return 0;
@@ -429,10 +440,59 @@ static uint32_t cap_ms(uint32_t dflt, uint32_t total)
     return total != 0 && total < dflt ? total : dflt;
 }
 
+static const char *applied_name(int a)
+{
+    return a == SMTPC_STS_APPLY_FETCHED ? "fetched" : a == SMTPC_STS_APPLY_CACHED ? "cached" : "none";
+}
+
+static const char *mx_policy_name(int p)
+{
+    return p == SMTPC_MX_MATCH ? "listed" : p == SMTPC_MX_NO_MATCH ? "not-listed" : "no-policy";
+}
+
+static const char *level_name(int l)
+{
+    return l == SMTPC_TLS_VERIFIED ? "verified" : l == SMTPC_TLS_ENCRYPTED ? "encrypted" : "plaintext";
+}
+
+/* MTA-STS outcome and per-MX verdicts: always on failure, with --trace on success. */
+static void report_sts(const args_t *a, const smtpc_result_t *r)
+{
+    if (!a->mx && a->sts_domain == NULL) {
+        return;
+    }
+    if (a->no_sts) {
+        fprintf(stderr, "* mta-sts: off\n");
+    } else {
+        fprintf(stderr, "* mta-sts: policy=%s mode=%s id=%s txt=%s", applied_name(r->sts_applied),
+                r->sts_applied != SMTPC_STS_APPLY_NONE ? smtpc_sts_mode_name(r->sts_mode) : "-",
+                r->sts_id[0] != '\0' ? r->sts_id : "-", smtpc_strerror(r->sts_txt_err));
+        if (r->sts_fetched) {
+            fprintf(stderr, " fetch=%s", smtpc_strerror(r->sts_fetch_err));
+        }
+        fputc('\n', stderr);
+    }
+    for (unsigned i = 0; i < r->mx_count; i++) {
+        const smtpc_mx_verdict_t *v = &r->mx[i];
+        const char *name = smtpc_client_mx_name(&client, i);
+        fprintf(stderr, "* mx %s: %s", name != NULL ? name : "?", mx_policy_name(v->policy));
+        if (v->tried) {
+            fprintf(stderr, " required=%s reached=%s cert=%s %s", level_name(v->level),
+                    level_name(v->tls_reached), smtpc_cert_name(v->cert), smtpc_strerror(v->err));
+        } else {
+            fprintf(stderr, " not-tried %s", smtpc_strerror(v->err));
+        }
+        fputc('\n', stderr);
+    }
+}
+
 static int report(const args_t *a, const smtpc_result_t *r)
 {
     char line[256];
     smtpc_result_format(r, line, sizeof line);
+    if (a->trace || r->err != SMTPC_OK) {
+        report_sts(a, r);
+    }
     if (r->err == SMTPC_OK) {
         if (a->trace) {
             fprintf(stderr, "* result: %s\n", line);
@@ -468,7 +528,8 @@ int main(int argc, char **argv)
     if (a.token_file != NULL && read_secret(a.token_file, token, sizeof token) != 0) {
         return 1;
     }
-    if (a.mx && dns.count == 0 && smtpc_posix_dns_load_resolv_conf(&dns, NULL) != SMTPC_OK) {
+    if ((a.mx || a.sts_domain != NULL) && dns.count == 0 &&
+        smtpc_posix_dns_load_resolv_conf(&dns, NULL) != SMTPC_OK) {
         fprintf(stderr, PROG ": no nameserver: give --dns ADDR or fix /etc/resolv.conf\n");
         return 1;
     }
@@ -483,7 +544,10 @@ int main(int argc, char **argv)
     /* Plaintext sessions never verify, and an "encrypted" session records the
      * verdict only: both do without a CA bundle. */
     smtpc_mbedtls_cfg_t tcfg = {.ca_file = a.ca_file, .rng = &smtpc_posix_rng_ops};
-    if (a.mode == SMTPC_TLS_NONE ||
+    /* An MTA-STS policy can raise any session to verified, and its fetch is
+     * always verified: keep the bundle whenever it is readable. */
+    int sts_on = (a.mx && !a.no_sts) || a.sts_domain != NULL;
+    if ((a.mode == SMTPC_TLS_NONE && !sts_on) ||
         (a.level != SMTPC_TLS_VERIFIED && access(a.ca_file, R_OK) != 0)) {
         tcfg.ca_file = NULL;
     }
@@ -504,7 +568,10 @@ int main(int argc, char **argv)
         .dgram = &smtpc_posix_dgram_ops,
         .dgram_ctx = &dns,
         .trace = a.trace ? trace_cb : NULL,
+        .sts_store = &smtpc_sts_ram_ops,
+        .sts_store_ctx = &sts_ram,
     };
+    smtpc_sts_ram_init(&sts_ram);
     uint32_t total = (uint32_t)a.timeout_s * 1000u;
     smtpc_client_cfg_t cfg = {
         .mode = a.mx ? SMTPC_MODE_MX : SMTPC_MODE_SUBMISSION,
@@ -526,6 +593,8 @@ int main(int argc, char **argv)
                      .data_block_ms = cap_ms(SMTPC_TIMEOUT_DATA_BLOCK_MS, total),
                      .data_end_ms = cap_ms(SMTPC_TIMEOUT_DATA_END_MS, total),
                      .total_ms = total != 0 ? total : SMTPC_TIMEOUT_TOTAL_MS},
+        .sts_off = (uint8_t)(a.no_sts != 0),
+        .sts_domain = a.sts_domain,
     };
     smtpc_envelope_t env = {
         .from = a.from,

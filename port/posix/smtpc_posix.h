@@ -184,6 +184,26 @@ int smtpc_posix_dns_fd(const smtpc_posix_dns_t *d);
 int smtpc_posix_run(smtpc_client_t *c, const smtpc_posix_net_t *net,
                     const smtpc_posix_dns_t *dns);
 
+/**
+ * @brief Drive an MTA-STS discovery (smtpc_sts_start() done) to its decision
+ * with poll(): for tools and refresh jobs.
+ * @return ::SMTPC_OK once decided (see the engine's fields), or an error.
+ */
+int smtpc_posix_sts_run(smtpc_sts_t *s, const smtpc_posix_net_t *net,
+                        const smtpc_posix_dns_t *dns);
+
+/**
+ * @brief Drive a started DNS query (smtpc_dns_start() done, its io using
+ * ::smtpc_posix_dgram_ops over @p dns) to its end with poll(): for tools.
+ * @param net the network context of the io's TCP fallback (after TC=1), or
+ *            NULL when the io has no net ops
+ * @return what smtpc_dns_step() ended with (::SMTPC_OK, a DNS error or the
+ *         callback's error), ::SMTPC_ERR_DNS_TIMEOUT when the wait loop gave
+ *         up, or ::SMTPC_ERR_BAD_ARG.
+ */
+int smtpc_posix_dns_run(smtpc_dns_t *d, const smtpc_posix_net_t *net,
+                        const smtpc_posix_dns_t *dns);
+
 #ifdef __cplusplus
 }
 #endif

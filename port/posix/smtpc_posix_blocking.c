@@ -35,7 +35,7 @@ static short blocking_events(const smtpc_posix_net_t *net, unsigned wants)
         ev |= POLLOUT;
     }
     /* A connect in progress completes as writability, whatever the client asked for. */
-    if (net->fd >= 0 && !net->connected) {
+    if (net != NULL && net->fd >= 0 && !net->connected) {
         ev |= POLLOUT;
     }
     return ev;
@@ -46,19 +46,25 @@ int smtpc_posix_send_blocking(smtpc_client_t *c, const smtpc_posix_net_t *net)
     return smtpc_posix_run(c, net, NULL);
 }
 
-int smtpc_posix_run(smtpc_client_t *c, const smtpc_posix_net_t *net,
-                    const smtpc_posix_dns_t *dns)
+/* One engine behind step/wants/abort, so sessions and policy lookups share
+ * the loop. */
+typedef struct {
+    int (*step)(void *e);
+    unsigned (*wants)(const void *e, uint32_t *deadline_ms);
+    int (*stop)(void *e);
+    void *e;
+} blocking_engine_t;
+
+static int blocking_loop(const blocking_engine_t *g, const smtpc_posix_net_t *net,
+                         const smtpc_posix_dns_t *dns)
 {
-    if (c == NULL || net == NULL) {
-        return SMTPC_ERR_BAD_ARG;
-    }
     for (uint32_t i = 0; i < POSIX_STEPS_MAX; i++) {
-        int rc = smtpc_client_step(c);
+        int rc = g->step(g->e);
         if (rc != SMTPC_IN_PROGRESS) {
             return rc;
         }
         uint32_t deadline_ms = 0;
-        unsigned wants = smtpc_client_wants(c, &deadline_ms);
+        unsigned wants = g->wants(g->e, &deadline_ms);
         int timeout = blocking_timeout(wants, deadline_ms);
         int fd = smtpc_posix_net_fd(net);
         short events = blocking_events(net, wants);
@@ -74,11 +80,88 @@ int smtpc_posix_run(smtpc_client_t *c, const smtpc_posix_net_t *net,
             pr = poll(&pfd, 1, timeout);
         }
         /* Readiness, timeout and signals all mean the same here: step again,
-         * and the client decides. Any other poll() failure is unrecoverable. */
+         * and the engine decides. Any other poll() failure is unrecoverable. */
         if (pr < 0 && errno != EINTR && errno != EAGAIN) {
             break;
         }
     }
-    smtpc_client_abort(c);
-    return smtpc_client_result(c)->err;
+    return g->stop(g->e);
+}
+
+static int client_step_(void *e)
+{
+    return smtpc_client_step((smtpc_client_t *)e);
+}
+
+static unsigned client_wants_(const void *e, uint32_t *dl)
+{
+    return smtpc_client_wants((const smtpc_client_t *)e, dl);
+}
+
+static int client_stop_(void *e)
+{
+    smtpc_client_abort((smtpc_client_t *)e);
+    return smtpc_client_result((smtpc_client_t *)e)->err;
+}
+
+int smtpc_posix_run(smtpc_client_t *c, const smtpc_posix_net_t *net,
+                    const smtpc_posix_dns_t *dns)
+{
+    if (c == NULL || net == NULL) {
+        return SMTPC_ERR_BAD_ARG;
+    }
+    blocking_engine_t g = {client_step_, client_wants_, client_stop_, c};
+    return blocking_loop(&g, net, dns);
+}
+
+static int sts_step_(void *e)
+{
+    return smtpc_sts_step((smtpc_sts_t *)e);
+}
+
+static unsigned sts_wants_(const void *e, uint32_t *dl)
+{
+    return smtpc_sts_wants((const smtpc_sts_t *)e, dl);
+}
+
+static int sts_stop_(void *e)
+{
+    smtpc_sts_stop((smtpc_sts_t *)e);
+    return SMTPC_ERR_INTERNAL;
+}
+
+int smtpc_posix_sts_run(smtpc_sts_t *s, const smtpc_posix_net_t *net,
+                        const smtpc_posix_dns_t *dns)
+{
+    if (s == NULL || net == NULL) {
+        return SMTPC_ERR_BAD_ARG;
+    }
+    blocking_engine_t g = {sts_step_, sts_wants_, sts_stop_, s};
+    return blocking_loop(&g, net, dns);
+}
+
+static int dns_step_(void *e)
+{
+    return smtpc_dns_step((smtpc_dns_t *)e);
+}
+
+static unsigned dns_wants_(const void *e, uint32_t *dl)
+{
+    return smtpc_dns_wants((const smtpc_dns_t *)e, dl);
+}
+
+static int dns_stop_(void *e)
+{
+    smtpc_dns_stop((smtpc_dns_t *)e);
+    return SMTPC_ERR_DNS_TIMEOUT;
+}
+
+int smtpc_posix_dns_run(smtpc_dns_t *d, const smtpc_posix_net_t *net,
+                        const smtpc_posix_dns_t *dns)
+{
+    if (d == NULL || dns == NULL) {
+        return SMTPC_ERR_BAD_ARG;
+    }
+    blocking_engine_t g = {dns_step_, dns_wants_, dns_stop_, d};
+    return blocking_loop(&g, net, dns);
 }

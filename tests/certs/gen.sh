@@ -27,6 +27,12 @@
 #   rsa.crt / rsa.key               mail.example.test, RSA-2048 leaf under an
 #                                   RSA-2048 intermediate issued by the root
 #   rogue.crt, rogue_int.crt, notca.crt, rsa_int.crt: the other issuers
+# MTA-STS (the simulator's policy host and MX hosts, leaf + int):
+#   sts.crt / sts.key               mta-sts.example.test (the policy host)
+#   sts_wronghost.crt / .key        SAN www.example.test only (not the policy host)
+#   sts_expired.crt / .key          mta-sts.example.test, notAfter in the past
+#   mx1.crt / mx1.key               mx1.example.test
+#   mx2.crt / mx2.key               mx2.example.test
 #
 # The OpenSSL state (database, serial, csr) is kept in OUTDIR/.ca and deleted
 # at the end.
@@ -165,6 +171,13 @@ key_ec selfsigned
 csr selfsigned mail.example.test
 SAN=$MAIL sign selfsigned self ext_leaf "$NOW" "$YEAR"
 
+STS=DNS:mta-sts.example.test
+mkleaf sts int "$STS" "$NOW" "$YEAR"
+mkleaf sts_wronghost int DNS:www.example.test "$NOW" "$YEAR"
+mkleaf sts_expired int "$STS" "$PAST1" "$PAST2"
+mkleaf mx1 int DNS:mx1.example.test "$NOW" "$YEAR"
+mkleaf mx2 int DNS:mx2.example.test "$NOW" "$YEAR"
+
 cp "$OUT/ca.pem" "$OUT/ca.crt"
 chain int int
 chain good good int
@@ -181,6 +194,11 @@ chain leafca leafca notca int
 chain selfsigned selfsigned
 chain rsa_int rsa_int
 chain rsa rsa rsa_int
+chain sts sts int
+chain sts_wronghost sts_wronghost int
+chain sts_expired sts_expired int
+chain mx1 mx1 int
+chain mx2 mx2 int
 
 rm -f "$OUT"/*.pem
 rm -rf "$ST"

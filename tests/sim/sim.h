@@ -19,6 +19,10 @@
  * - a scripted SMTP peer (a small state machine) that answers the client's
  *   commands and runs a real mbedTLS server over the pipe after its "220" to
  *   STARTTLS (or from the first byte for implicit TLS);
+ * - a scripted HTTPS peer (sim_https.c, the same peer and TLS server with an
+ *   HTTP/1.1 script) for MTA-STS policy hosts on port 443: it records the
+ *   request bytes and the SNI, and answers with a raw response (optionally
+ *   dripped, or never);
  * - a driver loop alternating client and peer steps, advancing the clock to
  *   the earliest deadline when neither makes progress, with a hard bound on
  *   the number of iterations.
@@ -50,6 +54,9 @@
 
 typedef struct {
     uint32_t now_ms;
+    /** Wall clock for smtpc (Unix seconds; 0: unknown). Scenarios set and
+     *  advance it; it does not move with now_ms. */
+    uint64_t utc_s;
 } sim_clock_t;
 
 extern const smtpc_clock_ops_t sim_clock_ops;
@@ -145,6 +152,19 @@ typedef enum {
     SIM_TLS_FAKE_HELLO, /**< answer the ClientHello with a crafted ServerHello record */
 } sim_tls_fault_t;
 
+/**
+ * The script of an HTTPS peer (an MTA-STS policy host): TLS from the first
+ * byte, one request read up to its empty line, then @ref response sent
+ * verbatim (status line, header, body: the scenario writes the framing,
+ * chunked or not) and the connection closed with close_notify.
+ */
+typedef struct sim_https_cfg {
+    const char *response; /**< NULL: never answer (the connection stays open) */
+    size_t response_len;  /**< 0: strlen(response) */
+    uint32_t drip_ms;     /**< >0: one response byte per this many virtual ms */
+    bool keep_open;       /**< do not close after the response */
+} sim_https_cfg_t;
+
 /** The script of one peer. Strings are replies sent verbatim (CRLF included). */
 typedef struct sim_peer_cfg {
     bool implicit_tls;
@@ -168,6 +188,7 @@ typedef struct sim_peer_cfg {
     const char *rcpt_reply[SMTPC_MAX_RCPT]; /**< NULL entries: "250 2.1.5 Ok\r\n" */
     const char *user;                       /**< expected credentials */
     const char *pass;
+    const sim_https_cfg_t *https; /**< non-NULL: an HTTPS peer (sim_https.c) */
 } sim_peer_cfg_t;
 
 enum {
@@ -180,6 +201,7 @@ enum {
 };
 
 #define SIM_LINE_CAP 4096u
+#define SIM_HTTP_REQ_CAP 2048u
 #define SIM_LOG_CAP  32768u
 #define SIM_BODY_CAP 32768u
 
@@ -215,6 +237,16 @@ typedef struct sim_peer {
     char tls_version[16];
     char tls_suite[64];
     char violation[160]; /**< first protocol violation by the client */
+    char sni[SMTPC_HOSTNAME_MAX + 1]; /**< server name the ClientHello asked for */
+    unsigned sni_count;               /**< ClientHellos that carried one */
+
+    /* HTTPS peers */
+    uint8_t req[SIM_HTTP_REQ_CAP]; /**< the request as received (decrypted) */
+    size_t req_len;
+    bool req_truncated;
+    unsigned requests;  /**< complete requests (header ended by an empty line) */
+    size_t resp_off;    /**< response bytes sent */
+    bool resp_done;
 
     uint8_t in[SIM_LINE_CAP];
     size_t in_len;
@@ -241,6 +273,15 @@ bool sim_peer_step(sim_peer_t *p, uint32_t now);
 /** Earliest scheduled peer event (false when none). */
 bool sim_peer_next_event(const sim_peer_t *p, uint32_t *at);
 void sim_peer_free(sim_peer_t *p);
+
+/* The peer's machinery, shared with the HTTPS script (sim_https.c). */
+void sim_peer_tls_enter(sim_peer_t *p);
+void sim_peer_handshake(sim_peer_t *p);
+void sim_peer_send(sim_peer_t *p, const void *data, size_t len);
+void sim_peer_close(sim_peer_t *p);
+void sim_peer_violation(sim_peer_t *p, const char *what);
+/** One step of an HTTPS peer (called by sim_peer_step()). */
+void sim_https_step(sim_peer_t *p);
 
 /* ------------------------------------------------------------ world ---- */
 
@@ -299,7 +340,7 @@ typedef enum {
 #define SIM_DNS_SERVERS  2u
 #define SIM_DNS_ZONE_MAX 16u
 #define SIM_DNS_QUEUE    32u
-#define SIM_DNS_LOG      16u
+#define SIM_DNS_LOG      32u
 #define SIM_DNS_PORT     53u
 #define SIM_DNS_ADDR0    "192.0.2.53"
 #define SIM_DNS_ADDR1    "192.0.2.54"
@@ -387,6 +428,8 @@ bool sim_dns_next_event(const sim_dns_t *d, uint32_t now, uint32_t *at);
 int sim_dns_tcp_connect(sim_dns_t *d, const char *host, uint16_t port, smtpc_stream_t *out);
 /** Add a record to the zone (false when the zone is full). */
 bool sim_dns_add(sim_dns_t *d, const char *name, uint16_t type, uint16_t pref, const char *data);
+/** Remove every record of @p name (any type); returns how many. */
+size_t sim_dns_remove(sim_dns_t *d, const char *name);
 
 /**
  * Encode a response to one question: header (QR=1, AA, RA, RD copied), the
@@ -399,17 +442,31 @@ size_t sim_dns_encode(uint8_t *out, size_t cap, uint16_t id, uint16_t flags, con
 
 /* ------------------------------------------------------------ hosts ---- */
 
-#define SIM_MAX_HOSTS 4u
+#define SIM_MAX_HOSTS 6u
 
-/** A named SMTP server of the fake net (MX delivery). One connection each. */
+/** A named server of the fake net: an SMTP server (MX delivery) or an HTTPS
+ *  policy host (port 443 only). One connection each per delivery. */
 typedef struct sim_host {
     const char *name;
     bool refuse; /**< connect() fails with SMTPC_ERR_NET_CONNECT */
     sim_peer_cfg_t cfg;
+    sim_https_cfg_t https; /**< the script when cfg.https is set (= &https) */
     sim_pipe_t pipe;
     sim_peer_t peer;
-    unsigned connects;
+    unsigned connects;       /**< this delivery */
+    unsigned total_connects; /**< over every delivery of the world */
 } sim_host_t;
+
+/** A TLS event the report hook received (strings copied). */
+typedef struct {
+    smtpc_tls_event_t ev; /**< string pointers cleared */
+    bool has_policy;
+    char domain[SMTPC_DNS_NAME_BUF];
+    char policy_id[SMTPC_STS_ID_BUF];
+    char mx_host[SMTPC_DNS_NAME_BUF];
+} sim_report_t;
+
+#define SIM_REPORT_LOG 16u
 
 /** One simulated session: everything the client and the peer need. */
 typedef struct sim_world {
@@ -430,6 +487,10 @@ typedef struct sim_world {
     bool tls_inited;
     sim_body_t body;
     bool body_no_rewind; /**< the body source has no rewind callback */
+    smtpc_sts_ram_t sts_ram; /**< the MTA-STS store, when plat.sts_store uses it */
+    sim_report_t reports[SIM_REPORT_LOG]; /**< this delivery's TLS events */
+    unsigned report_count;                /**< events (also those not logged) */
+    unsigned deliveries;                  /**< runs of this world */
     smtpc_envelope_t env;
     const char *rcpts[SMTPC_MAX_RCPT];
     int rc;           /**< what smtpc_client_step() finally returned */
@@ -447,10 +508,26 @@ void sim_world_defaults(sim_world_t *w);
  * (and the nameservers) can be connected to. NULL when the table is full.
  */
 sim_host_t *sim_world_add_host(sim_world_t *w, const char *name, const char *cert);
+/**
+ * Add a named HTTPS host (an MTA-STS policy host, port 443) with chain
+ * @p cert, answering every request with @p response (NULL: never). The
+ * script is the host's @c https member: change it freely before a run.
+ */
+sim_host_t *sim_world_add_https(sim_world_t *w, const char *name, const char *cert,
+                                const char *response);
 /** The host named @p name (case-insensitive), or NULL. */
 sim_host_t *sim_world_host(sim_world_t *w, const char *name);
 /** Initialise TLS and the peer, run the session to its end, drain the peer. */
 int sim_world_run(sim_world_t *w, const char *cert_dir, char *err, size_t err_cap);
+/**
+ * Deliver again with the same client, store and clocks, after
+ * sim_world_run(): every host gets a fresh pipe and peer (with its current
+ * script), the per-delivery logs (connects, DNS queries, reports) start
+ * empty; the zone and the clocks are as the scenario left them.
+ */
+int sim_world_rerun(sim_world_t *w, const char *cert_dir, char *err, size_t err_cap);
+/** Report hook recording into the world's @c reports (arg: the world). */
+void sim_report_hook(void *arg, const smtpc_tls_event_t *ev);
 void sim_world_free(sim_world_t *w);
 
 /* ------------------------------------------------------- scenarios ---- */
@@ -468,6 +545,13 @@ const char *sim_mx_scenario_name(size_t i);
 const char *sim_mx_scenario_desc(size_t i);
 /** 1 pass, 0 fail. */
 int sim_mx_scenario_run(size_t i, const char *cert_dir, char *why, size_t why_cap);
+
+/* The MTA-STS scenarios (sim_sts_scenarios.c), listed after the MX ones. */
+size_t sim_sts_scenario_count(void);
+const char *sim_sts_scenario_name(size_t i);
+const char *sim_sts_scenario_desc(size_t i);
+/** 1 pass, 0 fail. */
+int sim_sts_scenario_run(size_t i, const char *cert_dir, char *why, size_t why_cap);
 
 /** The demo: one session with the transcript printed. Returns the exit status. */
 int sim_demo(const char *cert_dir);

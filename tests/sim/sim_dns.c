@@ -337,6 +337,22 @@ bool sim_dns_add(sim_dns_t *d, const char *name, uint16_t type, uint16_t pref, c
     return true;
 }
 
+size_t sim_dns_remove(sim_dns_t *d, const char *name)
+{
+    size_t i;
+    size_t keep = 0;
+    size_t gone = 0;
+    for (i = 0; i < d->cfg.zone_len; i++) {
+        if (dns_name_eq(d->cfg.zone[i].name, name)) {
+            gone++;
+        } else {
+            d->cfg.zone[keep++] = d->cfg.zone[i];
+        }
+    }
+    d->cfg.zone_len = keep;
+    return gone;
+}
+
 /* The full response to @p q (no truncation), into @p out. */
 static size_t dns_respond(const sim_dns_t *d, const dns_query_t *q, unsigned rcode_forced,
                           bool truncated, uint8_t *out, size_t cap)

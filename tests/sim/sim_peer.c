@@ -102,6 +102,21 @@ static void peer_say(sim_peer_t *p, const char *s)
 
 /* ------------------------------------------------------------ TLS ------ */
 
+#if defined(MBEDTLS_SSL_SERVER_NAME_INDICATION)
+/* Record the server name of the ClientHello; the certificate stays the one
+ * configured (a mismatch is the client's to notice). */
+static int peer_sni(void *ctx, mbedtls_ssl_context *ssl, const unsigned char *name, size_t len)
+{
+    sim_peer_t *p = (sim_peer_t *)ctx;
+    size_t n = len < sizeof(p->sni) - 1u ? len : sizeof(p->sni) - 1u;
+    (void)ssl;
+    memcpy(p->sni, name, n);
+    p->sni[n] = '\0';
+    p->sni_count++;
+    return 0;
+}
+#endif
+
 static int peer_tls_load(sim_peer_t *p, const char *cert_dir, char *err, size_t err_cap)
 {
     char path[1024];
@@ -136,6 +151,9 @@ static int peer_tls_load(sim_peer_t *p, const char *cert_dir, char *err, size_t 
         mbedtls_ssl_conf_rng(&p->conf, mbedtls_ctr_drbg_random, &p->drbg);
         ret = mbedtls_ssl_conf_own_cert(&p->conf, &p->chain, &p->key);
     }
+#if defined(MBEDTLS_SSL_SERVER_NAME_INDICATION)
+    mbedtls_ssl_conf_sni(&p->conf, peer_sni, p);
+#endif
     if (ret != 0) {
         snprintf(err, err_cap, "peer TLS configuration failed (-0x%04x)", (unsigned)-ret);
         return -1;
@@ -593,6 +611,12 @@ bool sim_peer_step(sim_peer_t *p, uint32_t now)
     int state = p->state;
     size_t drip = p->drip_off;
     p->now = now;
+    if (p->cfg->https != NULL) {
+        size_t resp = p->resp_off;
+        sim_https_step(p);
+        return before != p->pipe->s_sent + p->pipe->s_recv || state != p->state ||
+               resp != p->resp_off;
+    }
     if (p->state == SIM_PS_GREETING && p->cfg->implicit_tls && !p->tls) {
         peer_tls_enter(p);
     }
@@ -629,4 +653,31 @@ void sim_peer_free(sim_peer_t *p)
     mbedtls_ctr_drbg_free(&p->drbg);
     mbedtls_entropy_free(&p->entropy);
     p->tls_inited = false;
+}
+
+/* ------------------------------------------------------------ shared --- */
+
+void sim_peer_tls_enter(sim_peer_t *p)
+{
+    peer_tls_enter(p);
+}
+
+void sim_peer_handshake(sim_peer_t *p)
+{
+    peer_handshake(p);
+}
+
+void sim_peer_send(sim_peer_t *p, const void *data, size_t len)
+{
+    peer_send(p, data, len);
+}
+
+void sim_peer_close(sim_peer_t *p)
+{
+    peer_close(p);
+}
+
+void sim_peer_violation(sim_peer_t *p, const char *what)
+{
+    peer_violation(p, what);
 }

@@ -12,10 +12,11 @@ static uint32_t sim_clock_now(void *ctx)
     return ((const sim_clock_t *)ctx)->now_ms;
 }
 
+/* The wall clock smtpc sees (MTA-STS cache ages); 0 unless a scenario sets
+ * it. mbedTLS reads the real time for certificate dates. */
 static uint64_t sim_clock_utc(void *ctx)
 {
-    (void)ctx;
-    return 0; /* smtpc does not need the wall clock here; mbedTLS reads the real one */
+    return ((const sim_clock_t *)ctx)->utc_s;
 }
 
 const smtpc_clock_ops_t sim_clock_ops = {sim_clock_now, sim_clock_utc};
@@ -153,8 +154,9 @@ static void net_violation(sim_net_t *n, const char *what)
     }
 }
 
-/* A named host of the table: its pipe, or a refusal. */
-static int net_connect_host(sim_net_t *n, const char *host, smtpc_stream_t *out)
+/* A named host of the table: its pipe, or a refusal. An HTTPS host listens
+ * on 443 only, an SMTP host on every other port. */
+static int net_connect_host(sim_net_t *n, const char *host, uint16_t port, smtpc_stream_t *out)
 {
     size_t i;
     for (i = 0; i < n->host_count; i++) {
@@ -162,7 +164,7 @@ static int net_connect_host(sim_net_t *n, const char *host, smtpc_stream_t *out)
         if (!net_name_eq(h->name, host)) {
             continue;
         }
-        if (h->refuse) {
+        if (h->refuse || (h->cfg.https != NULL) != (port == 443u)) {
             return SMTPC_ERR_NET_CONNECT; /* RST to the SYN */
         }
         if (h->connects > 0) {
@@ -170,6 +172,7 @@ static int net_connect_host(sim_net_t *n, const char *host, smtpc_stream_t *out)
             return SMTPC_ERR_NET_CONNECT;
         }
         h->connects++;
+        h->total_connects++;
         out->ops = &sim_pipe_client_ops;
         out->ctx = &h->pipe;
         return SMTPC_OK;
@@ -192,7 +195,7 @@ static int sim_net_connect(void *ctx, const char *host, uint16_t port, smtpc_str
         rc = sim_dns_tcp_connect(n->dns, host, port, out);
     }
     if (rc == SMTPC_ERR_NET_RESOLVE && n->host_count > 0) {
-        rc = net_connect_host(n, host, out);
+        rc = net_connect_host(n, host, port, out);
     } else if (rc == SMTPC_ERR_NET_RESOLVE) {
         out->ops = &sim_pipe_client_ops;
         out->ctx = n->pipe;
@@ -314,6 +317,41 @@ sim_host_t *sim_world_add_host(sim_world_t *w, const char *name, const char *cer
     return h;
 }
 
+sim_host_t *sim_world_add_https(sim_world_t *w, const char *name, const char *cert,
+                                const char *response)
+{
+    sim_host_t *h = sim_world_add_host(w, name, cert);
+    if (h == NULL) {
+        return NULL;
+    }
+    h->cfg.implicit_tls = false;
+    h->cfg.tls_fault = SIM_TLS_NORMAL;
+    h->cfg.https = &h->https;
+    h->https.response = response;
+    return h;
+}
+
+void sim_report_hook(void *arg, const smtpc_tls_event_t *ev)
+{
+    sim_world_t *w = (sim_world_t *)arg;
+    sim_report_t *r;
+    if (w->report_count++ >= SIM_REPORT_LOG) {
+        return;
+    }
+    r = &w->reports[w->report_count - 1u];
+    memset(r, 0, sizeof(*r));
+    r->ev = *ev;
+    r->ev.domain = NULL;
+    r->ev.policy_id = NULL;
+    r->ev.mx_host = NULL;
+    r->ev.policy = NULL;
+    r->has_policy = ev->policy != NULL;
+    snprintf(r->domain, sizeof(r->domain), "%s", ev->domain != NULL ? ev->domain : "(null)");
+    snprintf(r->policy_id, sizeof(r->policy_id), "%s",
+             ev->policy_id != NULL ? ev->policy_id : "(null)");
+    snprintf(r->mx_host, sizeof(r->mx_host), "%s", ev->mx_host != NULL ? ev->mx_host : "(null)");
+}
+
 sim_host_t *sim_world_host(sim_world_t *w, const char *name)
 {
     size_t i;
@@ -433,14 +471,13 @@ static bool world_advance(sim_world_t *w)
     return true;
 }
 
-int sim_world_run(sim_world_t *w, const char *cert_dir, char *err, size_t err_cap)
+/* One delivery with the client as it is set up. */
+static void world_deliver(sim_world_t *w)
 {
     smtpc_body_src_t src = sim_body_src_template;
     unsigned i;
-    err[0] = '\0';
-    if (!world_setup(w, cert_dir, err, err_cap)) {
-        return -1;
-    }
+    w->deliveries++;
+    w->body.off = 0;
     if (w->body_no_rewind) {
         src.rewind = NULL;
     }
@@ -466,6 +503,42 @@ int sim_world_run(sim_world_t *w, const char *cert_dir, char *err, size_t err_ca
     /* Let the peers take in what the client sent last (QUIT, alerts, close). */
     for (i = 0; i < 64u && world_peers_step(w); i++) {
     }
+}
+
+int sim_world_run(sim_world_t *w, const char *cert_dir, char *err, size_t err_cap)
+{
+    err[0] = '\0';
+    if (!world_setup(w, cert_dir, err, err_cap)) {
+        return -1;
+    }
+    world_deliver(w);
+    return 0;
+}
+
+int sim_world_rerun(sim_world_t *w, const char *cert_dir, char *err, size_t err_cap)
+{
+    size_t i;
+    err[0] = '\0';
+    if (!w->tls_inited || w->host_count == 0) {
+        snprintf(err, err_cap, "sim_world_rerun needs a run with named hosts first");
+        return -1;
+    }
+    for (i = 0; i < w->host_count; i++) {
+        sim_host_t *h = &w->hosts[i];
+        sim_peer_free(&h->peer);
+        memset(&h->pipe, 0, sizeof(h->pipe));
+        h->connects = 0;
+        if (h->cfg.https != NULL) {
+            h->cfg.https = &h->https;
+        }
+        if (sim_peer_init(&h->peer, &h->cfg, &h->pipe, cert_dir, err, err_cap) != 0) {
+            return -1;
+        }
+    }
+    w->net.log_len = 0;
+    w->dns.log_len = 0;
+    w->report_count = 0;
+    world_deliver(w);
     return 0;
 }
 

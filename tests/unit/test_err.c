@@ -66,7 +66,7 @@ static void test_err_ranges_follow_the_sign_rule(void **state)
 
 static void test_err_unknown_values_named_unknown(void **state)
 {
-    static const int unknown[] = {2, 100, -11, -19, -25, -84, -99, -200, -255, -1000, 32767,
+    static const int unknown[] = {2, 100, -12, -19, -25, -84, -99, -200, -255, -1000, 32767,
                                   -32768};
     size_t i;
     (void)state;
@@ -85,6 +85,7 @@ static void test_err_stage_names_exact(void **state)
     static const stage_entry_t stages[] = {
         {SMTPC_STAGE_NONE, "NONE"},
         {SMTPC_STAGE_DNS, "DNS"},
+        {SMTPC_STAGE_STS, "STS"},
         {SMTPC_STAGE_CONNECT, "CONNECT"},
         {SMTPC_STAGE_TLS_IMPLICIT, "TLS_IMPLICIT"},
         {SMTPC_STAGE_GREETING, "GREETING"},

@@ -34,6 +34,7 @@
 #include "smtpc/dns.h"
 #include "smtpc/port.h"
 #include "smtpc/smtp.h"
+#include "smtpc/sts.h"
 #include "smtpc/types.h"
 
 #ifdef __cplusplus
@@ -50,6 +51,7 @@ typedef struct smtpc_timeouts {
     uint32_t data_block_ms; /**< without send progress during the body */
     uint32_t data_end_ms;
     uint32_t total_ms; /**< whole session */
+    uint32_t sts_fetch_ms; /**< MTA-STS policy fetch (SMTPC_STS_FETCH_TIMEOUT_MS) */
 } smtpc_timeouts_t;
 
 /** How the client finds its server. */
@@ -68,6 +70,13 @@ typedef struct smtpc_client_cfg {
     uint16_t port;               /**< 0: 587 (465 for implicit TLS) in SUBMISSION, 25 in MX */
     smtpc_session_cfg_t session; /**< TLS mode and level, EHLO name, AUTH */
     smtpc_timeouts_t timeouts;
+    /** MX mode: MTA-STS (RFC 8461) is applied to every recipient domain
+     *  unless this is set (not recommended: it re-opens downgrade attacks). */
+    uint8_t sts_off;
+    /** SUBMISSION mode through a smarthost: apply this domain's MTA-STS
+     *  policy to the configured host (RFC 8461 §3.4: the smarthost's domain
+     *  is the policy domain). NULL: no MTA-STS in SUBMISSION mode. */
+    const char *sts_domain;
 } smtpc_client_cfg_t;
 
 /**
@@ -92,8 +101,13 @@ typedef struct smtpc_client_mem {
     uint8_t tx[SMTPC_TX_BUF_SIZE];
     uint8_t rx[SMTPC_RX_BUF_SIZE];
     uint8_t body[SMTPC_BODY_CHUNK_SIZE];
-    smtpc_dns_t dns;     /**< MX mode: the query in flight */
+    /** A DNS query, or the policy body being fetched (never both at once). */
+    union {
+        smtpc_dns_t dns;
+        uint8_t sts_body[SMTPC_STS_POLICY_MAX];
+    } q;
     smtpc_mx_list_t mx;  /**< MX mode: hosts of the current domain */
+    smtpc_sts_t sts;     /**< MTA-STS discovery and the policy in force */
 } smtpc_client_mem_t;
 
 /** The client. Treat as opaque; place it where you like (static, task stack). */
@@ -110,10 +124,13 @@ typedef struct smtpc_client {
     uint8_t sub_map[SMTPC_MAX_RCPT];
     uint8_t rcpt_done[SMTPC_MAX_RCPT];
     smtpc_dns_io_t dns_io;
+    smtpc_sts_io_t sts_io;
+    smtpc_session_cfg_t scfg; /**< the current session's settings (policy-raised) */
     char domain[SMTPC_DNS_NAME_BUF];
     const char *host;       /**< server of the current session */
     char host_copy[SMTPC_DNS_NAME_BUF]; /**< the server named in the result */
     uint8_t mx_idx;
+    uint8_t sts_on;         /**< MTA-STS applies to the current domain */
     uint8_t body_used;
     uint8_t expired;
     int last_err;
@@ -170,6 +187,10 @@ unsigned smtpc_client_wants(const smtpc_client_t *c, uint32_t *deadline_ms);
 
 /** The result; final once step() returned something other than IN_PROGRESS. */
 const smtpc_result_t *smtpc_client_result(const smtpc_client_t *c);
+
+/** Name of MX host @p idx of the result's `mx` verdicts (valid until the
+ *  next start), or NULL. */
+const char *smtpc_client_mx_name(const smtpc_client_t *c, unsigned idx);
 
 /** Stop now: close TLS and the connection; the result says ::SMTPC_ERR_ABORTED. */
 void smtpc_client_abort(smtpc_client_t *c);

@@ -62,6 +62,30 @@
 #if SMTPC_STS_MAX_MX_PATTERNS < 1 || SMTPC_STS_MAX_MX_PATTERNS > 64
 #error "SMTPC_STS_MAX_MX_PATTERNS must be 1..64: set it in smtpc_config.h"
 #endif
+#if SMTPC_HTTP_LINE_MAX < 64 || SMTPC_HTTP_LINE_MAX > 4096
+#error "SMTPC_HTTP_LINE_MAX must be 64..4096: set it in smtpc_config.h"
+#endif
+#if SMTPC_HTTP_MAX_HEADERS < 8 || SMTPC_HTTP_MAX_HEADERS > 1000
+#error "SMTPC_HTTP_MAX_HEADERS must be 8..1000: set it in smtpc_config.h"
+#endif
+#if SMTPC_STS_FETCH_TIMEOUT_MS < 1000 || SMTPC_STS_FETCH_TIMEOUT_MS > 600000
+#error "SMTPC_STS_FETCH_TIMEOUT_MS must be 1000..600000: set it in smtpc_config.h"
+#endif
+#if SMTPC_STS_RETRY_S < 300
+#error "SMTPC_STS_RETRY_S must be at least 300 (RFC 8461 §3.3): set it in smtpc_config.h"
+#endif
+#if SMTPC_STS_RAM_ENTRIES < 1 || SMTPC_STS_RAM_ENTRIES > 64
+#error "SMTPC_STS_RAM_ENTRIES must be 1..64: set it in smtpc_config.h"
+#endif
+#if SMTPC_KVS_MAX_KEYS < 4 || SMTPC_KVS_MAX_KEYS > 1024
+#error "SMTPC_KVS_MAX_KEYS must be 4..1024: set it in smtpc_config.h"
+#endif
+#if SMTPC_KVS_RECORD_MAX < 64 || SMTPC_KVS_RECORD_MAX > 4096
+#error "SMTPC_KVS_RECORD_MAX must be 64..4096: set it in smtpc_config.h"
+#endif
+#if SMTPC_CACHE_ENTRIES < 1 || 2 * SMTPC_CACHE_ENTRIES + 1 > SMTPC_KVS_MAX_KEYS
+#error "SMTPC_CACHE_ENTRIES must be >= 1 and 2 * SMTPC_CACHE_ENTRIES + 1 <= SMTPC_KVS_MAX_KEYS"
+#endif
 #if !SMTPC_ENABLE_AUTH_PLAIN && !SMTPC_ENABLE_AUTH_LOGIN && !SMTPC_ENABLE_AUTH_XOAUTH2
 /* Allowed: a build for MX delivery only. AUTH then fails with SMTPC_ERR_AUTH_UNSUPPORTED. */
 #endif

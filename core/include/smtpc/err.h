@@ -30,6 +30,7 @@ extern "C" {
     X(ERR_INTERNAL, -8)                                                                            \
     X(ERR_TOO_MANY_RCPT, -9)                                                                       \
     X(ERR_BAD_ADDRESS, -10)                                                                        \
+    X(ERR_NOT_FOUND, -11)                                                                          \
     /* -20..-39 network */                                                                         \
     X(ERR_NET_CONNECT, -20)                                                                        \
     X(ERR_NET_CLOSED, -21)                                                                         \

@@ -166,6 +166,65 @@
 #define SMTPC_STS_MAX_MX_PATTERNS 8
 #endif
 
+/** Longest HTTP status or header line of a policy response, CRLF included
+ *  (longer lines fail the fetch). Default 256, range 64..4096. RAM: once, in
+ *  the parser. */
+#ifndef SMTPC_HTTP_LINE_MAX
+#define SMTPC_HTTP_LINE_MAX 256
+#endif
+
+/** Most header lines accepted in one response. Default 64. */
+#ifndef SMTPC_HTTP_MAX_HEADERS
+#define SMTPC_HTTP_MAX_HEADERS 64
+#endif
+
+/** Deadline of a whole policy fetch (connect, TLS, request, response), in
+ *  ms. RFC 8461 §3.3 suggests one minute. Default 30000. */
+#ifndef SMTPC_STS_FETCH_TIMEOUT_MS
+#define SMTPC_STS_FETCH_TIMEOUT_MS 30000u
+#endif
+
+/** Seconds before retrying the fetch of a policy id whose fetch failed
+ *  (RFC 8461 §3.3: no sooner than 5 minutes). Default 300. */
+#ifndef SMTPC_STS_RETRY_S
+#define SMTPC_STS_RETRY_S 300u
+#endif
+
+/** Policies held by the RAM policy store (smtpc_sts_ram_store). Default 4,
+ *  range 1..64. RAM: ~sizeof(smtpc_sts_entry_t) (~620 bytes) each. */
+#ifndef SMTPC_STS_RAM_ENTRIES
+#define SMTPC_STS_RAM_ENTRIES 4
+#endif
+
+/** Proactive refresh (RFC 8461 §10.2): a cached policy is refreshed when it
+ *  expires within this many seconds. Default 86400 (a day). */
+#ifndef SMTPC_STS_REFRESH_AHEAD_S
+#define SMTPC_STS_REFRESH_AHEAD_S 86400u
+#endif
+
+/* ------------------------------------------------------ flash store/cache */
+
+/** Live keys the flash key-value store indexes in RAM (8 bytes each). The
+ *  policy cache uses two per domain plus one for the time floor. Default 20,
+ *  range 4..1024. */
+#ifndef SMTPC_KVS_MAX_KEYS
+#define SMTPC_KVS_MAX_KEYS 20
+#endif
+
+/** Largest flash record (header + key + value + CRC), and the size of the
+ *  store's one staging buffer. A policy record is ~100 bytes plus its domain
+ *  and mx patterns. Default 512, range 64..4096; a sector must hold a header
+ *  and at least two such records. */
+#ifndef SMTPC_KVS_RECORD_MAX
+#define SMTPC_KVS_RECORD_MAX 512
+#endif
+
+/** Policies the flash cache keeps (the one expiring first is evicted).
+ *  Default 8. */
+#ifndef SMTPC_CACHE_ENTRIES
+#define SMTPC_CACHE_ENTRIES 8
+#endif
+
 /* ---------------------------------------------------------------- timeouts */
 
 /** Deadlines per stage, in ms. Defaults are RFC 5321 §4.5.3.2 values; devices

@@ -148,6 +148,8 @@ typedef enum {
 /** Transcript hook. Never receives credentials or message body bytes. */
 typedef void (*smtpc_trace_fn)(void *arg, smtpc_trace_dir_t dir, const uint8_t *data, size_t len);
 
+struct smtpc_sts_store_ops; /* smtpc/sts.h */
+
 /** Everything the driver needs from the platform, filled once by the integrator. */
 typedef struct smtpc_platform {
     const smtpc_net_ops_t *net;
@@ -164,6 +166,12 @@ typedef struct smtpc_platform {
     void *flash_ctx;
     smtpc_trace_fn trace; /**< optional transcript hook */
     void *trace_arg;
+    /** optional MTA-STS policy store (smtpc_sts_ram_ops, the flash cache);
+     *  NULL: every delivery discovers and fetches afresh */
+    const struct smtpc_sts_store_ops *sts_store;
+    void *sts_store_ctx;
+    smtpc_report_fn report; /**< optional TLS-RPT hook */
+    void *report_arg;
 } smtpc_platform_t;
 
 #ifdef __cplusplus

@@ -60,6 +60,7 @@ typedef enum {
 typedef enum {
     SMTPC_STAGE_NONE = 0,
     SMTPC_STAGE_DNS,
+    SMTPC_STAGE_STS, /**< MTA-STS discovery and policy fetch */
     SMTPC_STAGE_CONNECT,
     SMTPC_STAGE_TLS_IMPLICIT,
     SMTPC_STAGE_GREETING,
@@ -91,6 +92,27 @@ typedef enum {
     SMTPC_REACHED_VERIFIED = 2   /**< TLS up, certificate valid for the host */
 } smtpc_tls_reached_t;
 
+/** Buffer for an MTA-STS policy id (1..32 alphanumerics + NUL). */
+#define SMTPC_STS_ID_BUF 33
+
+/** How an MX host stood with the policy in force. */
+typedef enum {
+    SMTPC_MX_NO_POLICY = 0, /**< no policy applied (or mode none) */
+    SMTPC_MX_MATCH = 1,     /**< listed by the policy */
+    SMTPC_MX_NO_MATCH = 2   /**< not listed: skipped under enforce, used and
+                                 reported under testing */
+} smtpc_mx_policy_t;
+
+/** What happened with one MX host of the last domain (in MX order). */
+typedef struct {
+    uint8_t policy;      /**< ::smtpc_mx_policy_t */
+    uint8_t tried;       /**< a session was attempted */
+    uint8_t level;       /**< ::smtpc_tls_level_t required of it */
+    uint8_t tls_reached; /**< ::smtpc_tls_reached_t */
+    uint8_t cert;        /**< ::smtpc_cert_verdict_t */
+    int16_t err;         /**< outcome of its session (SMTPC_OK: delivered) */
+} smtpc_mx_verdict_t;
+
 /** Outcome of one recipient. */
 typedef struct {
     int16_t err;    /**< SMTPC_OK when accepted, else the cause (e.g. SMTPC_ERR_SMTP_REJECTED) */
@@ -108,13 +130,23 @@ typedef struct {
     uint8_t rcpt_accepted;  /**< recipients the server accepted */
     uint16_t reply_code;    /**< last reply code seen (0: none) */
     uint8_t reply_enh[3];   /**< enhanced status of the last reply (0.0.0: none) */
-    uint8_t flags;          /**< SMTPC_RESULT_* */
+    uint16_t flags;         /**< SMTPC_RESULT_* */
     uint8_t hosts_tried;    /**< servers (MX hosts) a session was attempted with */
     const char *host;       /**< last server tried (points into the client; valid
                                  until the next start), NULL if none */
     uint16_t reply_text_len;
     char reply_text[SMTPC_REPLY_TEXT_MAX]; /**< excerpt of the last reply text, not NUL-terminated */
     smtpc_rcpt_result_t rcpt[SMTPC_MAX_RCPT];
+    /* MTA-STS, for the last policy domain looked at. */
+    uint8_t sts_mode;       /**< mode in force (::smtpc_sts_mode_t; 0 none) */
+    uint8_t sts_applied;    /**< ::smtpc_sts_applied_t: none, cached, fetched */
+    uint8_t sts_fetched;    /**< a policy fetch was attempted */
+    int16_t sts_txt_err;    /**< TXT discovery: SMTPC_OK or why no record was used */
+    int16_t sts_fetch_err;  /**< when fetched: SMTPC_OK or why the fetch failed */
+    char sts_id[SMTPC_STS_ID_BUF]; /**< id of the policy in force ("" none) */
+    uint8_t mx_count;       /**< entries in @ref mx */
+    smtpc_mx_verdict_t mx[SMTPC_MAX_MX]; /**< per MX host, in the order of
+                                    the MX list (names: smtpc_client_mx_name()) */
 } smtpc_result_t;
 
 /** The server advertised STARTTLS (on the plaintext EHLO). */
@@ -131,6 +163,47 @@ typedef struct {
 #define SMTPC_RESULT_NO_REWIND 0x20u
 /** MX delivery used the implicit MX (no MX records: the domain itself). */
 #define SMTPC_RESULT_IMPLICIT_MX 0x40u
+/** An MTA-STS policy in mode enforce applied: only listed MX hosts, TLS
+ *  verified for the MX name. */
+#define SMTPC_RESULT_STS_ENFORCED 0x80u
+/** An MTA-STS policy in mode testing applied: failures were reported, not
+ *  enforced. */
+#define SMTPC_RESULT_STS_TESTING 0x100u
+
+/* --------------------------------------------------------- TLS reports --- */
+
+/** Kinds of TLS events given to the report hook. */
+typedef enum {
+    SMTPC_EV_POLICY = 0, /**< the policy decision of a domain (fetch outcome) */
+    SMTPC_EV_SESSION = 1 /**< one delivery attempt to one MX host */
+} smtpc_event_kind_t;
+
+/** The EHLO lacked STARTTLS but showed an unknown 8-letter keyword in its
+ *  place: the signature of a STARTTLS strip (RFC 8460 report material). */
+#define SMTPC_EV_F_STRIP 0x01u
+/** The MX host did not match the policy. */
+#define SMTPC_EV_F_MX_MISMATCH 0x02u
+
+/**
+ * A TLS event, for the TLS-RPT hook (RFC 8460). Strings are valid during the
+ * call only. @ref err is SMTPC_OK for a success, else the named cause.
+ */
+typedef struct smtpc_tls_event {
+    uint8_t kind;          /**< ::smtpc_event_kind_t */
+    uint8_t sts_mode;      /**< mode in force (0 none) */
+    uint8_t sts_applied;   /**< ::smtpc_sts_applied_t */
+    uint8_t cert;          /**< ::smtpc_cert_verdict_t (sessions) */
+    uint8_t flags;         /**< SMTPC_EV_F_* */
+    int err;               /**< SMTPC_OK or the cause */
+    const char *domain;    /**< policy domain */
+    const char *policy_id; /**< "" when none */
+    const void *policy;    /**< const smtpc_sts_policy_t * in force, or NULL */
+    const char *mx_host;   /**< sessions: the MX; policy: "mta-sts.<domain>" */
+} smtpc_tls_event_t;
+
+/** Report hook: called by the driver for every policy decision and every
+ *  MX session. Must not block. */
+typedef void (*smtpc_report_fn)(void *arg, const smtpc_tls_event_t *ev);
 
 #ifdef __cplusplus
 }
