@@ -413,6 +413,15 @@ static int sts_recv(smtpc_sts_t *s, int *progress)
     }
     if (n == SMTPC_ERR_NET_CLOSED) {
         rc = smtpc_http_parse_eof(&s->u.http);
+        if (rc == SMTPC_OK) {
+            /* Only a body delimited by the close gets here (a framed one
+             * completed in smtpc_http_parse()). The stream cannot tell a
+             * close_notify from a cut in the network, and such a body is
+             * complete only after a closure alert (RFC 9112 §9.8): a cut
+             * could shorten the policy (max_age, an mx pattern). */
+            sts_note(s, "policy body without Content-Length or chunked framing", NULL);
+            rc = SMTPC_ERR_NET_CLOSED;
+        }
     } else if (n < 0) {
         return sts_fetch_failed(s, (int)n);
     } else {

@@ -592,7 +592,10 @@ int main(int argc, char **argv)
                      .data_init_ms = cap_ms(SMTPC_TIMEOUT_DATA_INIT_MS, total),
                      .data_block_ms = cap_ms(SMTPC_TIMEOUT_DATA_BLOCK_MS, total),
                      .data_end_ms = cap_ms(SMTPC_TIMEOUT_DATA_END_MS, total),
-                     .total_ms = total != 0 ? total : SMTPC_TIMEOUT_TOTAL_MS},
+                     .total_ms = total != 0 ? total : SMTPC_TIMEOUT_TOTAL_MS,
+                     /* At most half the session deadline: a failed fetch
+                      * still leaves time to deliver without a policy. */
+                     .sts_fetch_ms = cap_ms(SMTPC_STS_FETCH_TIMEOUT_MS, total / 2u)},
         .sts_off = (uint8_t)(a.no_sts != 0),
         .sts_domain = a.sts_domain,
     };

@@ -4,9 +4,10 @@
 #   tests/interop/run.sh BINDIR
 #
 # Brings the interop world up (tests/interop/world, torn down again on any
-# exit), proves it with world/selftest.sh, then runs test_smtpc_send.sh
-# BINDIR and test_mx.sh BINDIR (smtpc-send --mx) inside the world's network
-# namespace, counting the checks of both.  The last line is always
+# exit), proves it with world/selftest.sh, then runs test_smtpc_send.sh,
+# test_mx.sh (smtpc-send --mx) and test_sts.sh (MTA-STS), each with BINDIR,
+# inside the world's network namespace, counting the checks of all three.
+# The last line is always
 #
 #   interop: N passed, M failed         exit 0 if M = 0, else 1
 #   interop: SKIPPED (reason)           exit 77: cannot run here (not root,
@@ -83,7 +84,7 @@ grep '^selftest:' "$LOG" || true
 # ---- smtpc-send against the world ------------------------------------------------
 # Each script prints PASS / FAIL lines; all of them are counted together.
 passed=0 failed=0
-for t in test_smtpc_send test_mx; do
+for t in test_smtpc_send test_mx test_sts; do
   rc=0
   "$HERE/$t.sh" "$BINDIR" 2>&1 | tee "$LOG" || rc=$?
   p=$(grep -c '^PASS ' "$LOG" || true)
@@ -95,6 +96,6 @@ for t in test_smtpc_send test_mx; do
   passed=$((passed + p))
   failed=$((failed + f))
 done
-echo "(interop run took $((SECONDS - T0)) s; files of the runs: ${TW_STATE:-$HERE/state}/smtpc-send, .../smtpc-mx)"
+echo "(interop run took $((SECONDS - T0)) s; files of the runs: ${TW_STATE:-$HERE/state}/smtpc-send, .../smtpc-mx, .../smtpc-sts)"
 echo "interop: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -163,6 +163,9 @@ typedef struct sim_https_cfg {
     size_t response_len;  /**< 0: strlen(response) */
     uint32_t drip_ms;     /**< >0: one response byte per this many virtual ms */
     bool keep_open;       /**< do not close after the response */
+    size_t cut_at;        /**< >0: send only the first cut_at bytes of the response */
+    bool abrupt_close;    /**< close the connection without close_notify (a cut in
+                               the network: the client cannot tell it from a FIN) */
 } sim_https_cfg_t;
 
 /** The script of one peer. Strings are replies sent verbatim (CRLF included). */
@@ -200,10 +203,10 @@ enum {
     SIM_PS_CLOSED
 };
 
-#define SIM_LINE_CAP 4096u
+#define SIM_LINE_CAP     4096u
 #define SIM_HTTP_REQ_CAP 2048u
-#define SIM_LOG_CAP  32768u
-#define SIM_BODY_CAP 32768u
+#define SIM_LOG_CAP      32768u
+#define SIM_BODY_CAP     32768u
 
 typedef struct sim_peer {
     const sim_peer_cfg_t *cfg;
@@ -236,7 +239,7 @@ typedef struct sim_peer {
     int tls_error;               /**< mbedTLS error of the server handshake, 0 if none */
     char tls_version[16];
     char tls_suite[64];
-    char violation[160]; /**< first protocol violation by the client */
+    char violation[160];              /**< first protocol violation by the client */
     char sni[SMTPC_HOSTNAME_MAX + 1]; /**< server name the ClientHello asked for */
     unsigned sni_count;               /**< ClientHellos that carried one */
 
@@ -244,8 +247,8 @@ typedef struct sim_peer {
     uint8_t req[SIM_HTTP_REQ_CAP]; /**< the request as received (decrypted) */
     size_t req_len;
     bool req_truncated;
-    unsigned requests;  /**< complete requests (header ended by an empty line) */
-    size_t resp_off;    /**< response bytes sent */
+    unsigned requests; /**< complete requests (header ended by an empty line) */
+    size_t resp_off;   /**< response bytes sent */
     bool resp_done;
 
     uint8_t in[SIM_LINE_CAP];
@@ -486,8 +489,8 @@ typedef struct sim_world {
     smtpc_mbedtls_t tls;
     bool tls_inited;
     sim_body_t body;
-    bool body_no_rewind; /**< the body source has no rewind callback */
-    smtpc_sts_ram_t sts_ram; /**< the MTA-STS store, when plat.sts_store uses it */
+    bool body_no_rewind;                  /**< the body source has no rewind callback */
+    smtpc_sts_ram_t sts_ram;              /**< the MTA-STS store, when plat.sts_store uses it */
     sim_report_t reports[SIM_REPORT_LOG]; /**< this delivery's TLS events */
     unsigned report_count;                /**< events (also those not logged) */
     unsigned deliveries;                  /**< runs of this world */

@@ -71,6 +71,9 @@ static void https_respond(sim_peer_t *p)
         return;
     }
     len = c->response_len != 0u ? c->response_len : strlen(c->response);
+    if (c->cut_at != 0u && c->cut_at < len) {
+        len = c->cut_at;
+    }
     if (c->drip_ms == 0u) {
         sim_peer_send(p, c->response + p->resp_off, len - p->resp_off);
         p->resp_off = len;
@@ -91,7 +94,10 @@ static void https_respond(sim_peer_t *p)
     }
     p->has_event = false;
     p->resp_done = true;
-    if (c->keep_open) {
+    if (c->abrupt_close) {
+        sim_pipe_server_close(p->pipe); /* a FIN, no close_notify */
+        p->state = SIM_PS_CLOSED;
+    } else if (c->keep_open) {
         p->state = SIM_PS_STALLED;
     } else {
         sim_peer_close(p);

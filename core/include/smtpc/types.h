@@ -163,11 +163,11 @@ typedef struct {
 #define SMTPC_RESULT_NO_REWIND 0x20u
 /** MX delivery used the implicit MX (no MX records: the domain itself). */
 #define SMTPC_RESULT_IMPLICIT_MX 0x40u
-/** An MTA-STS policy in mode enforce applied: only listed MX hosts, TLS
- *  verified for the MX name. */
+/** An MTA-STS policy in mode enforce applied (to any domain of the message):
+ *  only listed MX hosts, TLS verified for the MX name. */
 #define SMTPC_RESULT_STS_ENFORCED 0x80u
-/** An MTA-STS policy in mode testing applied: failures were reported, not
- *  enforced. */
+/** An MTA-STS policy in mode testing applied (to any domain of the
+ *  message): failures were reported, not enforced. */
 #define SMTPC_RESULT_STS_TESTING 0x100u
 
 /* --------------------------------------------------------- TLS reports --- */

@@ -368,7 +368,11 @@ pid $ST/run/nginx.pid;
 error_log $ST/log/nginx-error.log info;
 events { worker_connections 256; }
 http {
-    access_log $ST/log/nginx-access.log;
+    # combined, plus the Host header and the SNI (the MTA-STS checks need both)
+    log_format tw '\$remote_addr - \$remote_user [\$time_local] "\$request" \$status '
+                  '\$body_bytes_sent "\$http_referer" "\$http_user_agent" '
+                  'host=\$host sni=\$ssl_server_name';
+    access_log $ST/log/nginx-access.log tw;
     client_body_temp_path $ST/nginx/tmp/body;
     proxy_temp_path $ST/nginx/tmp/proxy;
     fastcgi_temp_path $ST/nginx/tmp/fastcgi;
