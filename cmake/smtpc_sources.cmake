@@ -16,7 +16,8 @@ set(SMTPC_CORE_SOURCES
     "${SMTPC_ROOT}/core/src/smtpc_sts.c"
     "${SMTPC_ROOT}/core/src/smtpc_sts_ram.c"
     "${SMTPC_ROOT}/core/src/smtpc_smtp.c"
-    "${SMTPC_ROOT}/core/src/smtpc_client.c")
+    "${SMTPC_ROOT}/core/src/smtpc_client.c"
+    "${SMTPC_ROOT}/core/src/smtpc_kvs.c")
 
 set(SMTPC_PORT_POSIX_INCLUDE_DIRS "${SMTPC_ROOT}/port/posix")
 set(SMTPC_PORT_POSIX_SOURCES
@@ -28,3 +29,12 @@ set(SMTPC_PORT_POSIX_SOURCES
 set(SMTPC_PORT_MBEDTLS_INCLUDE_DIRS "${SMTPC_ROOT}/port/mbedtls")
 set(SMTPC_PORT_MBEDTLS_SOURCES
     "${SMTPC_ROOT}/port/mbedtls/smtpc_mbedtls.c")
+
+# Flash backends: a RAM-backed NOR (portable) and a host file behaving like
+# NOR (POSIX). The power-cut emulator over the RAM backend is for tests only.
+set(SMTPC_PORT_FLASH_INCLUDE_DIRS "${SMTPC_ROOT}/port/flash")
+set(SMTPC_PORT_FLASH_SOURCES
+    "${SMTPC_ROOT}/port/flash/smtpc_flash_ram.c"
+    "${SMTPC_ROOT}/port/flash/smtpc_flash_file.c")
+set(SMTPC_PORT_FLASH_EMU_SOURCES
+    "${SMTPC_ROOT}/port/flash/smtpc_flash_emu.c")
