@@ -558,6 +558,7 @@ int sim_sts_scenario_run(size_t i, const char *cert_dir, char *why, size_t why_c
 
 /** The demo: one session with the transcript printed. Returns the exit status. */
 int sim_demo(const char *cert_dir);
+int sim_demo_submission(const char *cert_dir);
 
 /** Default message of the scenarios (header and body with dot lines). */
 extern const char sim_msg[];

@@ -1,6 +1,10 @@
-/* `smtpc-sim demo`: one submission session (STARTTLS, verified certificate,
- * AUTH PLAIN) with the transcript hook on, printed for people. Credentials are
- * redacted by the library itself; the message body is never printed. */
+/* `smtpc-sim demo`: direct-to-MX delivery with MTA-STS enforced, printed for
+ * people: the transcript (DNS, policy fetch, SMTP), the result with the
+ * policy and per-MX verdicts, the policy cache, the TLS events the TLS-RPT
+ * hook received; then a second delivery under a DNS spoofing attack that the
+ * cached policy defeats. `smtpc-sim demo-submission`: one submission session
+ * (STARTTLS, verified certificate, AUTH PLAIN). Credentials are redacted by
+ * the library itself; the message body is never printed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,8 +56,9 @@ static void demo_info(demo_t *d, const uint8_t *data, size_t len)
     if (len >= 6 && memcmp(data, "TLS up", 6) == 0) {
         /* The session as the simulated server negotiated it (the client's
          * mbedTLS context is private to the binding). */
-        snprintf(d->tls_info, sizeof(d->tls_info), "%s, %s", w->peer.tls_version,
-                 w->peer.tls_suite);
+        const sim_host_t *h = sim_world_host(w, w->net.host);
+        const sim_peer_t *p = h != NULL ? &h->peer : &w->peer;
+        snprintf(d->tls_info, sizeof(d->tls_info), "%s, %s", p->tls_version, p->tls_suite);
         printf("  * %.*s (%s)\n", (int)len, (const char *)data, d->tls_info);
     } else if (len == 9 && memcmp(data, "connected", 9) == 0) {
         printf("  * connected to %s port %u (simulated)\n", w->net.host, (unsigned)w->net.port);
@@ -116,7 +121,7 @@ static void demo_result(const demo_t *d)
     printf("  virtual time %lu ms\n", (unsigned long)(uint32_t)(w->t_end - w->t_begin));
 }
 
-int sim_demo(const char *cert_dir)
+int sim_demo_submission(const char *cert_dir)
 {
     sim_world_t *w = (sim_world_t *)calloc(1, sizeof(*w));
     demo_t *d = (demo_t *)calloc(1, sizeof(*d));
@@ -141,6 +146,180 @@ int sim_demo(const char *cert_dir)
         demo_result(d);
         rc = w->rc == SMTPC_OK ? 0 : 1;
     }
+    sim_world_free(w);
+    free(w);
+    free(d);
+    return rc;
+}
+
+/* ------------------------------------------------------ MTA-STS demo --- */
+
+#define DEMO_DOMAIN "example.test"
+#define DEMO_UTC0   1767225600u /* 2026-01-01T00:00:00Z */
+#define DEMO_POLICY                                                                                \
+    "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.test\r\nmax_age: 604800\r\n"
+
+static char demo_http[512];
+
+static const char *demo_mx_policy(uint8_t p)
+{
+    return p == SMTPC_MX_MATCH ? "listed" : p == SMTPC_MX_NO_MATCH ? "NOT listed" : "no policy";
+}
+
+static const char *demo_level(uint8_t l)
+{
+    return l == SMTPC_TLS_VERIFIED    ? "verified"
+           : l == SMTPC_TLS_ENCRYPTED ? "encrypted"
+                                      : "plaintext allowed";
+}
+
+static const char *demo_applied(uint8_t a)
+{
+    return a == SMTPC_STS_APPLY_FETCHED  ? "fetched over HTTPS"
+           : a == SMTPC_STS_APPLY_CACHED ? "from the cache (no fetch)"
+                                         : "none";
+}
+
+static void demo_sts_result(const sim_world_t *w)
+{
+    const smtpc_result_t *r = smtpc_client_result(&w->client);
+    char line[256];
+    unsigned i;
+    (void)smtpc_result_format(r, line, sizeof(line));
+    printf("\nresult\n");
+    printf("  summary      %s\n", line);
+    printf("  MTA-STS      policy %s, mode %s, id %s\n", demo_applied(r->sts_applied),
+           r->sts_applied != SMTPC_STS_APPLY_NONE ? smtpc_sts_mode_name(r->sts_mode) : "-",
+           r->sts_id[0] != '\0' ? r->sts_id : "-");
+    printf("               TXT lookup %s%s%s\n", smtpc_strerror(r->sts_txt_err),
+           r->sts_fetched ? ", fetch " : "", r->sts_fetched ? smtpc_strerror(r->sts_fetch_err) : "");
+    for (i = 0; i < r->mx_count; i++) {
+        const smtpc_mx_verdict_t *v = &r->mx[i];
+        const char *name = smtpc_client_mx_name(&w->client, i);
+        printf("  MX %-20s %s", name != NULL ? name : "?", demo_mx_policy(v->policy));
+        if (v->tried) {
+            printf(", required %s, reached %s, certificate %s: %s\n", demo_level(v->level),
+                   demo_reached(v->tls_reached), smtpc_cert_name(v->cert), smtpc_strerror(v->err));
+        } else {
+            printf(", never contacted: %s\n", smtpc_strerror(v->err));
+        }
+    }
+    printf("  virtual time %lu ms\n", (unsigned long)(uint32_t)(w->t_end - w->t_begin));
+}
+
+static void demo_cache(const sim_world_t *w)
+{
+    static smtpc_sts_entry_t e;
+    unsigned i;
+    printf("\npolicy cache (%s, RAM store; the flash store keeps the same entries)\n",
+           "smtpc_sts_ram_ops");
+    for (i = 0; smtpc_sts_ram_ops.iter((void *)&w->sts_ram, i, &e) == SMTPC_OK; i++) {
+        const char *p = e.policy.mx_pool;
+        unsigned k;
+        printf("  %-14s id %s, mode %s, max_age %lu s, fetched at %llu, expires at %llu\n",
+               e.domain, e.id, smtpc_sts_mode_name(e.policy.mode),
+               (unsigned long)e.policy.max_age, (unsigned long long)e.fetched_at,
+               (unsigned long long)smtpc_sts_entry_expires(&e));
+        for (k = 0; k < e.policy.mx_count; k++) {
+            printf("  %-14s mx %s\n", "", p);
+            p += strlen(p) + 1u;
+        }
+    }
+    if (i == 0) {
+        printf("  (empty)\n");
+    }
+}
+
+static void demo_events(const sim_world_t *w)
+{
+    unsigned i;
+    printf("\nTLS events given to the TLS-RPT hook (RFC 8460 report material)\n");
+    for (i = 0; i < w->report_count && i < SIM_REPORT_LOG; i++) {
+        const sim_report_t *e = &w->reports[i];
+        printf("  %-7s domain %s, policy %s %s, %s%s: %s\n",
+               e->ev.kind == SMTPC_EV_POLICY ? "policy" : "session", e->domain,
+               e->has_policy ? smtpc_sts_mode_name(e->ev.sts_mode) : "none",
+               e->policy_id[0] != '\0' ? e->policy_id : "-",
+               e->ev.kind == SMTPC_EV_POLICY ? "fetch from " : "MX ",
+               e->mx_host[0] != '\0' ? e->mx_host : "(cache)", smtpc_strerror(e->ev.err));
+    }
+}
+
+int sim_demo(const char *cert_dir)
+{
+    sim_world_t *w = (sim_world_t *)calloc(1, sizeof(*w));
+    demo_t *d = (demo_t *)calloc(1, sizeof(*d));
+    char err[512];
+    int rc = 1;
+    if (w == NULL || d == NULL) {
+        free(w);
+        free(d);
+        return 1;
+    }
+    sim_world_defaults(w);
+    d->w = w;
+    w->ccfg.mode = SMTPC_MODE_MX;
+    w->ccfg.host = NULL;
+    w->ccfg.port = 0;
+    w->ccfg.session.user = NULL;
+    w->ccfg.session.pass = NULL;
+    w->ccfg.session.tls_level = SMTPC_TLS_ENCRYPTED; /* what a policy must raise */
+    w->clock.utc_s = DEMO_UTC0;
+    smtpc_sts_ram_init(&w->sts_ram);
+    w->plat.sts_store = &smtpc_sts_ram_ops;
+    w->plat.sts_store_ctx = &w->sts_ram;
+    w->plat.report = sim_report_hook;
+    w->plat.report_arg = w;
+    w->plat.trace = demo_trace;
+    w->plat.trace_arg = d;
+    (void)snprintf(demo_http, sizeof(demo_http),
+                   "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n\r\n%s",
+                   strlen(DEMO_POLICY), DEMO_POLICY);
+    (void)sim_dns_add(&w->dns, "_mta-sts." DEMO_DOMAIN, SMTPC_DNS_TYPE_TXT, 0,
+                      "v=STSv1; id=20260101T000000;");
+    (void)sim_dns_add(&w->dns, DEMO_DOMAIN, SMTPC_DNS_TYPE_MX, 10, "mx1." DEMO_DOMAIN);
+    (void)sim_world_add_host(w, "mx1." DEMO_DOMAIN, "mx1");
+    (void)sim_world_add_https(w, "mta-sts." DEMO_DOMAIN, "sts", demo_http);
+    printf("smtpc demo: the real smtpc client and mbedTLS in an in-process simulated world:\n"
+           "a DNS server, an HTTPS policy host and an SMTP server (real TLS with a test CA,\n"
+           "virtual clock, no network).\n\n");
+    printf("1. direct delivery to bob@%s; the domain publishes an MTA-STS policy\n"
+           "   (mode enforce, mx1 only); the sender alone would accept any certificate\n\n",
+           DEMO_DOMAIN);
+    if (sim_world_run(w, cert_dir, err, sizeof(err)) != 0) {
+        fprintf(stderr, "smtpc-sim demo: %s\n", err);
+        goto out;
+    }
+    demo_sts_result(w);
+    demo_cache(w);
+    demo_events(w);
+    rc = w->rc == SMTPC_OK ? 0 : 1;
+
+    /* The attack: the MX answer now names an attacker's host, and the TXT
+     * record is gone. The cached policy still applies. */
+    printf("\n2. an hour later, under attack: DNS now says the MX is %s and the\n"
+           "   _mta-sts record is gone (stripped). The cached policy still applies.\n\n",
+           SIM_DNS_EVIL_MX);
+    w->clock.utc_s += 3600u;
+    (void)sim_dns_remove(&w->dns, "_mta-sts." DEMO_DOMAIN);
+    (void)sim_dns_remove(&w->dns, DEMO_DOMAIN);
+    (void)sim_dns_add(&w->dns, DEMO_DOMAIN, SMTPC_DNS_TYPE_MX, 10, SIM_DNS_EVIL_MX);
+    (void)sim_world_add_host(w, SIM_DNS_EVIL_MX, "good");
+    if (sim_world_rerun(w, cert_dir, err, sizeof(err)) != 0) {
+        fprintf(stderr, "smtpc-sim demo: %s\n", err);
+        rc = 1;
+        goto out;
+    }
+    demo_sts_result(w);
+    demo_events(w);
+    printf("\nThe attacker's host was never contacted (connections to it: %u); the message\n"
+           "stays with the sender, who retries later.\n",
+           sim_world_host(w, SIM_DNS_EVIL_MX)->total_connects);
+    if (w->rc != SMTPC_ERR_STS_MX_NOT_ALLOWED ||
+        sim_world_host(w, SIM_DNS_EVIL_MX)->total_connects != 0) {
+        rc = 1;
+    }
+out:
     sim_world_free(w);
     free(w);
     free(d);

@@ -132,7 +132,7 @@ static int cmd_all(const char *cert_dir)
 static int usage(void)
 {
     fprintf(stderr,
-            "usage: smtpc-sim [--certs DIR] list | run NAME | all | demo\n"
+            "usage: smtpc-sim [--certs DIR] list | run NAME | all | demo | demo-submission\n"
             "  DIR holds the test PKI of tests/certs/gen.sh (default %s)\n",
             SMTPC_SIM_CERT_DIR);
     return 2;
@@ -166,6 +166,8 @@ int main(int argc, char **argv)
         }
     } else if (strcmp(argv[i], "demo") == 0 && i + 1 == argc) {
         rc = sim_demo(cert_dir);
+    } else if (strcmp(argv[i], "demo-submission") == 0 && i + 1 == argc) {
+        rc = sim_demo_submission(cert_dir);
     } else {
         rc = usage();
     }
