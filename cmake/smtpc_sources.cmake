@@ -17,7 +17,8 @@ set(SMTPC_CORE_SOURCES
     "${SMTPC_ROOT}/core/src/smtpc_sts_ram.c"
     "${SMTPC_ROOT}/core/src/smtpc_smtp.c"
     "${SMTPC_ROOT}/core/src/smtpc_client.c"
-    "${SMTPC_ROOT}/core/src/smtpc_kvs.c")
+    "${SMTPC_ROOT}/core/src/smtpc_kvs.c"
+    "${SMTPC_ROOT}/core/src/smtpc_cache.c")
 
 set(SMTPC_PORT_POSIX_INCLUDE_DIRS "${SMTPC_ROOT}/port/posix")
 set(SMTPC_PORT_POSIX_SOURCES

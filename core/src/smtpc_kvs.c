@@ -27,7 +27,7 @@
 /* Record: u16 total_len | u8 type | u8 key_len | key | value | u32 crc32. */
 #define KVS_REC_HEAD 4u
 #define KVS_REC_OVER 8u /* head + crc */
-#define KVS_REC_MIN (KVS_REC_OVER + 1u)
+#define KVS_REC_MIN  (KVS_REC_OVER + 1u)
 
 static const uint8_t kvs_magic[4] = {'S', 'M', 'K', 'V'};
 
@@ -37,10 +37,10 @@ static const uint8_t kvs_magic[4] = {'S', 'M', 'K', 'V'};
  * the usual 1 KiB, about half the speed of the byte table and four times the
  * speed of the bitwise loop; records are short, so this is the sweet spot for
  * a small MCU. */
-static const uint32_t kvs_crc_nibble[16] = {
-    0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u,
-    0x4DB26158u, 0x5005713Cu, 0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu,
-    0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu};
+static const uint32_t kvs_crc_nibble[16] = {0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu,
+                                            0x76DC4190u, 0x6B6B51F4u, 0x4DB26158u, 0x5005713Cu,
+                                            0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu,
+                                            0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu};
 
 uint32_t smtpc_crc32(uint32_t crc, const uint8_t *data, size_t len)
 {
@@ -63,8 +63,7 @@ static uint32_t kvs_rd16(const uint8_t *p)
 
 static uint32_t kvs_rd32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 static void kvs_wr32(uint8_t *p, uint32_t v)
@@ -116,8 +115,7 @@ static int kvs_newer(uint32_t a, uint32_t b)
 static int kvs_read(smtpc_kvs_t *s, uint32_t sec, uint32_t off, uint8_t *buf, uint32_t len)
 {
     uint32_t addr = sec * s->flash->sector_size + off;
-    return s->flash->read(s->flash_ctx, addr, buf, len) == SMTPC_OK ? SMTPC_OK
-                                                                     : SMTPC_ERR_FLASH_IO;
+    return s->flash->read(s->flash_ctx, addr, buf, len) == SMTPC_OK ? SMTPC_OK : SMTPC_ERR_FLASH_IO;
 }
 
 static int kvs_prog(smtpc_kvs_t *s, uint32_t sec, uint32_t off, uint32_t len)
@@ -126,7 +124,7 @@ static int kvs_prog(smtpc_kvs_t *s, uint32_t sec, uint32_t off, uint32_t len)
     s->st.progs++;
     s->st.bytes += len;
     return s->flash->prog(s->flash_ctx, addr, s->stage, len) == SMTPC_OK ? SMTPC_OK
-                                                                          : SMTPC_ERR_FLASH_IO;
+                                                                         : SMTPC_ERR_FLASH_IO;
 }
 
 static int kvs_erase(smtpc_kvs_t *s, uint32_t sec)
@@ -553,7 +551,9 @@ int smtpc_kvs_mount(smtpc_kvs_t *s, const smtpc_flash_ops_t *flash, void *flash_
 
     if (best < 0) {
         /* Blank, foreign or unreadable: format sector 0. A cut here leaves
-         * no valid sector again, and the next mount formats again. */
+         * no valid sector again, and the next mount formats again. The sync
+         * between erase and header keeps a write-back cache (the file
+         * backend) from landing the header over stale records. */
         rc = kvs_erase(s, 0);
         if (rc == SMTPC_OK) {
             rc = kvs_sync(s);
@@ -607,9 +607,6 @@ static int kvs_compact_into(smtpc_kvs_t *s, int skip, const uint8_t *key, size_t
      * with a fresh erase of the same sector. */
     s->dirty = 1;
     rc = kvs_erase(s, next);
-    if (rc == SMTPC_OK) {
-        rc = kvs_sync(s);
-    }
     for (i = 0; rc == SMTPC_OK && i < s->count;) {
         int ok;
         uint32_t padded;
@@ -641,7 +638,7 @@ static int kvs_compact_into(smtpc_kvs_t *s, int skip, const uint8_t *key, size_t
         off += padded;
     }
     if (rc == SMTPC_OK) {
-        rc = kvs_sync(s);
+        rc = kvs_sync(s); /* the erase, the copies and the new record first */
     }
     if (rc == SMTPC_OK) {
         rc = kvs_prog(s, next, 0, kvs_build_hdr(s, rev));
@@ -802,7 +799,8 @@ int smtpc_kvs_del(smtpc_kvs_t *s, const uint8_t *key, size_t key_len)
     if (rc != SMTPC_OK || idx < 0) {
         return rc;
     }
-    if (!s->dirty && kvs_pad(s, KVS_REC_OVER + (uint32_t)key_len) <= s->flash->sector_size - s->head) {
+    if (!s->dirty &&
+        kvs_pad(s, KVS_REC_OVER + (uint32_t)key_len) <= s->flash->sector_size - s->head) {
         rc = kvs_append(s, SMTPC_KVS_DEL, key, key_len, NULL, 0, &at);
         if (rc == SMTPC_OK) {
             kvs_slot_remove(s, (unsigned)idx);

@@ -178,3 +178,9 @@ void smtpc_flash_emu_reboot(smtpc_flash_emu_t *e)
     e->wops = 0;
     e->bytes = 0;
 }
+
+void smtpc_flash_emu_resume(smtpc_flash_emu_t *e)
+{
+    e->off = 0;
+    e->armed = 0;
+}

@@ -68,6 +68,10 @@ void smtpc_flash_emu_arm(smtpc_flash_emu_t *e, uint32_t n, smtpc_flash_cut_t mod
  *  flash content and the per-sector erase counts stay). */
 void smtpc_flash_emu_reboot(smtpc_flash_emu_t *e);
 
+/** @brief Let operations work again without a reboot, the cut one left as it
+ *  was: a transient flash error, for testing recovery within a session. */
+void smtpc_flash_emu_resume(smtpc_flash_emu_t *e);
+
 #ifdef __cplusplus
 }
 #endif

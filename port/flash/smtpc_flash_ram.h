@@ -49,10 +49,10 @@ typedef struct smtpc_flash_geom {
 typedef struct smtpc_flash_ram {
     smtpc_flash_ops_t ops; /**< pass &ops with the device as context */
     uint8_t *mem;
-    uint32_t size; /**< sector_size * sector_count */
-    uint8_t strict;        /**< fail progs that would need an erase */
-    uint32_t violations;   /**< progs that would have turned bits back to erased */
-    uint32_t misaligned;   /**< unaligned or out-of-range calls */
+    uint32_t size;       /**< sector_size * sector_count */
+    uint8_t strict;      /**< fail progs that would need an erase */
+    uint32_t violations; /**< progs that would have turned bits back to erased */
+    uint32_t misaligned; /**< unaligned or out-of-range calls */
 } smtpc_flash_ram_t;
 
 /**

@@ -214,9 +214,15 @@
 /** Largest flash record (header + key + value + CRC), and the size of the
  *  store's one staging buffer. A policy record is ~100 bytes plus its domain
  *  and mx patterns. Default 512, range 64..4096; a sector must hold a header
- *  and at least two such records. */
+ *  and one such record (more make compaction rarer). */
 #ifndef SMTPC_KVS_RECORD_MAX
 #define SMTPC_KVS_RECORD_MAX 512
+#endif
+
+/** The time floor is written to flash when the clock moved this many
+ *  seconds past the stored floor (bounded wear). Default 3600. */
+#ifndef SMTPC_TIME_FLOOR_STEP_S
+#define SMTPC_TIME_FLOOR_STEP_S 3600u
 #endif
 
 /** Policies the flash cache keeps (the one expiring first is evicted).
