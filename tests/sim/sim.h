@@ -557,7 +557,7 @@ const char *sim_sts_scenario_desc(size_t i);
 int sim_sts_scenario_run(size_t i, const char *cert_dir, char *why, size_t why_cap);
 
 /** The demo: one session with the transcript printed. Returns the exit status. */
-int sim_demo(const char *cert_dir);
+int sim_demo(const char *cert_dir, const char *cache_file);
 int sim_demo_submission(const char *cert_dir);
 
 /** Default message of the scenarios (header and body with dot lines). */

@@ -8,8 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sim.h"
+#include "smtpc/cache.h"
+#include "smtpc_flash_file.h"
 
 typedef struct {
     sim_world_t *w;
@@ -207,13 +210,12 @@ static void demo_sts_result(const sim_world_t *w)
     printf("  virtual time %lu ms\n", (unsigned long)(uint32_t)(w->t_end - w->t_begin));
 }
 
-static void demo_cache(const sim_world_t *w)
+static void demo_cache(const sim_world_t *w, const char *what)
 {
     static smtpc_sts_entry_t e;
     unsigned i;
-    printf("\npolicy cache (%s, RAM store; the flash store keeps the same entries)\n",
-           "smtpc_sts_ram_ops");
-    for (i = 0; smtpc_sts_ram_ops.iter((void *)&w->sts_ram, i, &e) == SMTPC_OK; i++) {
+    printf("\npolicy cache (%s)\n", what);
+    for (i = 0; w->plat.sts_store->iter(w->plat.sts_store_ctx, i, &e) == SMTPC_OK; i++) {
         const char *p = e.policy.mx_pool;
         unsigned k;
         printf("  %-14s id %s, mode %s, max_age %lu s, fetched at %llu, expires at %llu\n",
@@ -245,7 +247,40 @@ static void demo_events(const sim_world_t *w)
     }
 }
 
-int sim_demo(const char *cert_dir)
+/* The flash cache of the demo: a NOR-emulating file, so a second run finds
+ * the policy fetched by the first. */
+static smtpc_flash_file_t demo_flash;
+static smtpc_kvs_t demo_kvs;
+static smtpc_cache_t demo_cache_store;
+static smtpc_floor_clock_t demo_floor;
+
+static int demo_open_cache(sim_world_t *w, const char *path)
+{
+    static const smtpc_flash_geom_t g = {16, 16, 4096, 4, 0xFF};
+    int rc = smtpc_flash_file_open(&demo_flash, path, &g);
+    if (rc == SMTPC_OK) {
+        rc = smtpc_kvs_mount(&demo_kvs, &demo_flash.ops, &demo_flash);
+    }
+    if (rc == SMTPC_OK) {
+        rc = smtpc_cache_init(&demo_cache_store, &demo_kvs);
+    }
+    if (rc != SMTPC_OK) {
+        fprintf(stderr, "smtpc-sim demo: cache file %s: %s\n", path, smtpc_strerror(rc));
+        return rc;
+    }
+    w->plat.sts_store = &smtpc_cache_ops;
+    w->plat.sts_store_ctx = &demo_cache_store;
+    /* Real wall-clock time, never earlier than the floor kept in flash. */
+    w->clock.utc_s = (uint64_t)time(NULL);
+    demo_floor.inner = &sim_clock_ops;
+    demo_floor.inner_ctx = &w->clock;
+    demo_floor.cache = &demo_cache_store;
+    w->plat.clock = &smtpc_floor_clock_ops;
+    w->plat.clock_ctx = &demo_floor;
+    return SMTPC_OK;
+}
+
+int sim_demo(const char *cert_dir, const char *cache_file)
 {
     sim_world_t *w = (sim_world_t *)calloc(1, sizeof(*w));
     demo_t *d = (demo_t *)calloc(1, sizeof(*d));
@@ -272,6 +307,9 @@ int sim_demo(const char *cert_dir)
     w->plat.report_arg = w;
     w->plat.trace = demo_trace;
     w->plat.trace_arg = d;
+    if (cache_file != NULL && demo_open_cache(w, cache_file) != SMTPC_OK) {
+        goto out;
+    }
     (void)snprintf(demo_http, sizeof(demo_http),
                    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n\r\n%s",
                    strlen(DEMO_POLICY), DEMO_POLICY);
@@ -291,7 +329,23 @@ int sim_demo(const char *cert_dir)
         goto out;
     }
     demo_sts_result(w);
-    demo_cache(w);
+    if (cache_file != NULL) {
+        const smtpc_kvs_stats_t *st = smtpc_kvs_stats(&demo_kvs);
+        char what[400];
+        (void)snprintf(what, sizeof(what),
+                       "flash: %s, 4 sectors of 4 KiB; revision %lu, %lu bytes programmed and "
+                       "%lu erases this run",
+                       cache_file, (unsigned long)st->revision, (unsigned long)st->bytes,
+                       (unsigned long)st->erases);
+        demo_cache(w, what);
+        printf("  policy-host connections this run: %u%s\n",
+               sim_world_host(w, "mta-sts." DEMO_DOMAIN)->total_connects,
+               sim_world_host(w, "mta-sts." DEMO_DOMAIN)->total_connects == 0
+                   ? " (the policy came from flash)"
+                   : " (run the demo again: the policy will come from flash)");
+    } else {
+        demo_cache(w, "RAM store smtpc_sts_ram_ops");
+    }
     demo_events(w);
     rc = w->rc == SMTPC_OK ? 0 : 1;
 
@@ -320,6 +374,9 @@ int sim_demo(const char *cert_dir)
         rc = 1;
     }
 out:
+    if (cache_file != NULL) {
+        smtpc_flash_file_close(&demo_flash);
+    }
     sim_world_free(w);
     free(w);
     free(d);

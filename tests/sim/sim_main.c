@@ -132,7 +132,8 @@ static int cmd_all(const char *cert_dir)
 static int usage(void)
 {
     fprintf(stderr,
-            "usage: smtpc-sim [--certs DIR] list | run NAME | all | demo | demo-submission\n"
+            "usage: smtpc-sim [--certs DIR] list | run NAME | all | demo [CACHE_FILE] | demo-submission\n"
+            "  CACHE_FILE: the demo keeps its MTA-STS policy cache in this NOR-emulating file\n"
             "  DIR holds the test PKI of tests/certs/gen.sh (default %s)\n",
             SMTPC_SIM_CERT_DIR);
     return 2;
@@ -164,8 +165,8 @@ int main(int argc, char **argv)
         } else {
             rc = 2;
         }
-    } else if (strcmp(argv[i], "demo") == 0 && i + 1 == argc) {
-        rc = sim_demo(cert_dir);
+    } else if (strcmp(argv[i], "demo") == 0 && (i + 1 == argc || i + 2 == argc)) {
+        rc = sim_demo(cert_dir, i + 2 == argc ? argv[i + 1] : NULL);
     } else if (strcmp(argv[i], "demo-submission") == 0 && i + 1 == argc) {
         rc = sim_demo_submission(cert_dir);
     } else {
