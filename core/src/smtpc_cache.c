@@ -197,6 +197,7 @@ static void note_err(smtpc_cache_t *c, int rc)
 /* Read P (and R) of @p domain into @p e. Leaves the P value in c->val. */
 static int cache_load(smtpc_cache_t *c, const char *domain, smtpc_sts_entry_t *e, size_t *pval_len)
 {
+    uint8_t rbuf[1 + 4 + 8 + 1 + SMTPC_STS_ID_MAX + 8];
     size_t klen = cache_key(c, KEY_POLICY, domain);
     size_t len = 0;
     uint32_t pcrc;
@@ -225,23 +226,29 @@ static int cache_load(smtpc_cache_t *c, const char *domain, smtpc_sts_entry_t *e
     memcpy(e->domain, domain, klen - 1u);
     e->domain[klen - 1u] = '\0';
     *pval_len = len;
-    /* A refreshed record applies only to the P value it names. */
+    /* A refreshed record applies only to the P value it names. It is read
+     * into its own small buffer: c->val keeps the P value for cache_put. */
     pcrc = smtpc_crc32(0, c->val, len);
     c->key[0] = KEY_REFRESH;
-    rc = smtpc_kvs_get(c->kvs, c->key, klen, c->val, sizeof(c->val), &len);
+    rc = smtpc_kvs_get(c->kvs, c->key, klen, rbuf, sizeof(rbuf), &len);
     note_err(c, rc);
     if (rc == SMTPC_OK) {
-        smtpc_sts_entry_t s;
-        r.p = c->val;
+        uint64_t fetched_at;
+        uint64_t fail_at;
+        char fail_id[SMTPC_STS_ID_MAX + 1];
+        r.p = rbuf;
         r.len = len;
         r.off = 0;
         r.ok = 1;
+        fail_id[0] = '\0';
         if (rd_le(&r, 1) == CACHE_FMT && (uint32_t)rd_le(&r, 4) == pcrc) {
-            dec_state(&r, &s);
+            fetched_at = rd_le(&r, 8);
+            rd_str(&r, fail_id, SMTPC_STS_ID_MAX);
+            fail_at = rd_le(&r, 8);
             if (r.ok && r.off == len) {
-                e->fetched_at = s.fetched_at;
-                memcpy(e->fail_id, s.fail_id, sizeof(e->fail_id));
-                e->fail_at = s.fail_at;
+                e->fetched_at = fetched_at;
+                memcpy(e->fail_id, fail_id, sizeof(e->fail_id));
+                e->fail_at = fail_at;
             }
         }
     }

@@ -7,6 +7,8 @@
  *   smtpc-mtasts match PATTERN HOST      the MX match (§4.1)
  *   smtpc-mtasts fetch DOMAIN            live discovery and fetch
  *   smtpc-mtasts check DOMAIN            the same, then the MX hosts judged
+ *                                        (both with --cache FILE: the policy
+ *                                        cache that smtpc-send --cache uses)
  *   smtpc-mtasts explain < scenario.json the cache decision (§3.3, §5.1)
  *
  * Exit status: see usage_text. */
@@ -19,6 +21,7 @@
 
 #include <cJSON.h>
 
+#include "cli_cache.h"
 #include "smtpc/idna.h"
 #include "smtpc/smtpc.h"
 #include "smtpc/sts.h"
@@ -48,11 +51,16 @@ static const char usage_text[] =
     "                            | {\"valid\":false,\"error\":\"SMTPC_ERR_...\"}; exit 0 valid, 1 not\n"
     "  match PATTERN HOST     prints match (exit 0) or no-match (exit 1)\n"
     "  fetch DOMAIN [OPTS]    discover the TXT record and fetch the policy over HTTPS\n"
-    "                         (no cache: a policy is fetched when a valid record is\n"
-    "                         published); exit 0 when a valid policy was fetched\n"
+    "                         (without --cache a policy is fetched whenever a valid\n"
+    "                         record is published; with it, only when the cache rules\n"
+    "                         say so); exit 0 when a policy applies: fetched, or with\n"
+    "                         --cache cached\n"
+    "                         -> {\"domain\":D,\"txt\":{..},\"fetched\":B,\"fetch_error\":E|null,\n"
+    "                             \"policy\":{..}|null[,\"cache\":{..}]}\n"
     "  check DOMAIN [OPTS]    fetch, then the domain's MX hosts with, for each, whether\n"
-    "                         the policy allows it and the TLS level delivery would\n"
-    "                         require; exit 0 when at least one MX may be used\n"
+    "                         the policy in force allows it and the TLS level delivery\n"
+    "                         would require; exit 0 when at least one MX may be used\n"
+    "                         -> fetch's keys and \"mx_error\",\"implicit_mx\",\"mx\":[..]\n"
     "  explain                a JSON scenario on stdin (cached policy, TXT answer,\n"
     "                         fetch outcome, fetch history): which policy applies and\n"
     "                         the cache entry afterwards; exit 0, 2 on a bad scenario\n"
@@ -64,8 +72,16 @@ static const char usage_text[] =
     "  --ca-file F            CA bundle for the policy host, default " DEFAULT_CA_FILE "\n"
     "  --resolve H:P:A        connect to address A for host H, port P (repeatable)\n"
     "  --timeout S            deadline of the policy fetch in seconds (default 30)\n"
-    "  --cache FILE           (check) policy cache file: not yet persistent, reserved\n"
-    "                         for the flash cache; refused for now\n"
+    "  --cache FILE           the policy cache smtpc-send --cache keeps: a file that\n"
+    "                         behaves like NOR flash (created erased when absent); the\n"
+    "                         cached policy applies as in a delivery, and the output\n"
+    "                         gets \"cache\":{\"file\":FILE,\"applied\":\"cached|fetched|none\",\n"
+    "                         \"entries\":[{\"domain\",\"id\",\"fetched_at\",\"expires_at\",\n"
+    "                         \"mode\",\"max_age\",\"mx\",\"backoff\"},..],\"floor\":S,\n"
+    "                         \"store_error\":E|null} (all entries, after the run)\n"
+    "  --cache-geometry SECTORS:SECTOR_SIZE:PROG_SIZE\n"
+    "                         flash geometry of FILE (default " CLI_CACHE_GEOM_DEFAULT "):\n"
+    CLI_CACHE_GEOM_HELP
     "\n"
     "explain scenario (times in Unix seconds, now 0 = clock unknown):\n"
     "  {\"now\":S,\"domain\":D,\n"
@@ -375,19 +391,21 @@ static smtpc_sts_t sts;
 static smtpc_mx_list_t mx_list;
 static uint8_t sts_body[SMTPC_STS_POLICY_MAX];
 static uint8_t sts_io[STS_IO_BUF];
+static cli_cache_t cache;
 
 typedef struct {
     const char *ca_file, *cache;
+    smtpc_flash_geom_t cache_geom;
     unsigned long timeout_s;
-    int check;
+    int check, has_geom;
     char domain[SMTPC_DNS_NAME_BUF];
 } live_args_t;
 
 static const struct option live_opts[] = {
     {"dns", required_argument, NULL, 'D'},     {"ca-file", required_argument, NULL, 'c'},
     {"resolve", required_argument, NULL, 'R'}, {"timeout", required_argument, NULL, 'T'},
-    {"cache", required_argument, NULL, 'C'},   {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+    {"cache", required_argument, NULL, 'C'},   {"cache-geometry", required_argument, NULL, 'G'},
+    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 };
 
 /* Returns -1 to continue, else an exit status. */
@@ -400,6 +418,7 @@ static int live_parse(live_args_t *a, int argc, char **argv)
     memset(a, 0, sizeof *a);
     a->check = strcmp(argv[1], "check") == 0;
     a->ca_file = DEFAULT_CA_FILE;
+    cli_cache_geom_default(&a->cache_geom);
     opterr = 0;
     optind = 1;
     while ((opt = getopt_long(sub_argc, sub_argv, "h", live_opts, &li)) != -1) {
@@ -421,10 +440,12 @@ static int live_parse(live_args_t *a, int argc, char **argv)
             bad = parse_ulong(optarg, 1, 86400, &a->timeout_s) != 0;
             break;
         case 'C':
-            if (!a->check) {
-                return usage_error("--cache goes with check", NULL);
-            }
             a->cache = optarg;
+            bad = optarg[0] == '\0';
+            break;
+        case 'G':
+            a->has_geom = 1;
+            bad = cli_cache_geom_parse(optarg, &a->cache_geom) != 0;
             break;
         default:
             return usage_error("unknown option or missing value:", sub_argv[optind - 1]);
@@ -441,15 +462,14 @@ static int live_parse(live_args_t *a, int argc, char **argv)
     if (domain_arg(sub_argv[optind], a->domain, sizeof a->domain) != 0) {
         return usage_error("invalid domain:", sub_argv[optind]);
     }
-    if (a->cache != NULL) {
-        /* Kept parsed so the flash cache can plug in here. */
-        fprintf(stderr, PROG ": --cache: not supported yet\n");
-        return 2;
+    if (a->has_geom && a->cache == NULL) {
+        return usage_error("--cache-geometry goes with --cache", NULL);
     }
     return -1;
 }
 
-static const smtpc_dns_io_t dns_io = {
+/* The clock becomes the floor clock with --cache. */
+static smtpc_dns_io_t dns_io = {
     .dgram = &smtpc_posix_dgram_ops,
     .dgram_ctx = &dns,
     .net = &smtpc_posix_net_ops, /* TCP after TC=1 */
@@ -476,6 +496,72 @@ static cJSON *txt_json(int txt_rc, const smtpc_sts_txt_t *txt)
     return o;
 }
 
+static const char *applied_name(int a);
+static void entry_fields(cJSON *o, const smtpc_sts_entry_t *e);
+
+/* One cached domain: the policy fields (null when the entry holds only
+ * back-off state) and the back-off. */
+static cJSON *cache_entry_json(const smtpc_sts_entry_t *e)
+{
+    static const char *const none[] = {"id", "fetched_at", "expires_at", "mode", "max_age"};
+    cJSON *o = new_object();
+    if (o == NULL) {
+        return NULL;
+    }
+    jstr(o, "domain", e->domain);
+    if (e->has_policy) {
+        entry_fields(o, e);
+    } else {
+        for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+            jnull(o, none[i]);
+        }
+        jadd(o, "mx", cJSON_CreateArray());
+    }
+    if (e->fail_id[0] != '\0') {
+        cJSON *b = new_object();
+        if (b != NULL) {
+            jstr(b, "id", e->fail_id);
+            jnum(b, "at", e->fail_at);
+            jadd(o, "backoff", b);
+        }
+    } else {
+        jnull(o, "backoff");
+    }
+    return o;
+}
+
+/* "cache": the file, where the policy came from, and every entry after the run. */
+static cJSON *cache_json(const live_args_t *a, int applied)
+{
+    static smtpc_sts_entry_t e;
+    cJSON *c = new_object();
+    cJSON *arr = cJSON_CreateArray();
+    if (c == NULL || arr == NULL) {
+        cJSON_Delete(c);
+        cJSON_Delete(arr);
+        json_oom = 1;
+        return NULL;
+    }
+    jstr(c, "file", a->cache);
+    jstr(c, "applied", applied_name(applied));
+    for (unsigned i = 0; smtpc_cache_ops.iter(&cache.cache, i, &e) == SMTPC_OK; i++) {
+        cJSON *it = cache_entry_json(&e);
+        if (it == NULL || !cJSON_AddItemToArray(arr, it)) {
+            cJSON_Delete(it);
+            json_oom = 1;
+            break;
+        }
+    }
+    jadd(c, "entries", arr);
+    jnum(c, "floor", smtpc_cache_floor(&cache.cache));
+    if (sts.store_rc != SMTPC_OK) {
+        jstr(c, "store_error", smtpc_strerror(sts.store_rc));
+    } else {
+        jnull(c, "store_error");
+    }
+    return c;
+}
+
 /* The discovery, as fetch prints it, into @p o. Returns the engine's end. */
 static int live_sts(const live_args_t *a, cJSON *o)
 {
@@ -485,6 +571,8 @@ static int live_sts(const live_args_t *a, cJSON *o)
         .net_ctx = &net,
         .tls = &smtpc_mbedtls_tls_ops,
         .tls_ctx = &tls,
+        .store = cache.is_open ? &smtpc_cache_ops : NULL,
+        .store_ctx = cache.is_open ? &cache.cache : NULL,
         .fetch_timeout_ms = (uint32_t)a->timeout_s * 1000u,
     };
     smtpc_sts_bufs_t b = {
@@ -510,10 +598,14 @@ static int live_sts(const live_args_t *a, cJSON *o)
     } else {
         jnull(o, "fetch_error");
     }
-    if (rc == SMTPC_OK && sts.applied == SMTPC_STS_APPLY_FETCHED) {
+    /* The policy that applies: the one fetched, or with --cache the cached one. */
+    if (rc == SMTPC_OK && sts.applied != SMTPC_STS_APPLY_NONE) {
         jadd(o, "policy", policy_json(&sts.entry.policy));
     } else {
         jnull(o, "policy");
+    }
+    if (cache.is_open) {
+        jadd(o, "cache", cache_json(a, rc == SMTPC_OK ? sts.applied : SMTPC_STS_APPLY_NONE));
     }
     return rc;
 }
@@ -625,29 +717,43 @@ static int cmd_live(int argc, char **argv)
     }
     /* The policy fetch is always verified (RFC 8461 §3.3): the bundle is needed. */
     smtpc_mbedtls_cfg_t tcfg = {.ca_file = a.ca_file, .rng = &smtpc_posix_rng_ops};
+    if (a.cache != NULL) {
+        /* The delivery's cache: policies and the time floor from FILE, the
+         * clock never earlier than the floor. */
+        if (cli_cache_open(&cache, PROG, a.cache, &a.cache_geom, &smtpc_posix_clock_ops, NULL) !=
+            0) {
+            return 1;
+        }
+        dns_io.clock = &smtpc_floor_clock_ops;
+        dns_io.clock_ctx = &cache.clock;
+    }
     rc = smtpc_mbedtls_init(&tls, &tcfg);
     if (rc != SMTPC_OK) {
         fprintf(stderr, PROG ": TLS setup failed (%s, CA file %s)\n", smtpc_strerror(rc),
                 a.ca_file);
+        cli_cache_close(&cache);
         return 1;
     }
     cJSON *o = new_object();
     if (o == NULL) {
         smtpc_mbedtls_free(&tls);
+        cli_cache_close(&cache);
         return emit(o, 2);
     }
     int sts_rc = live_sts(&a, o);
-    int fetched_ok = sts_rc == SMTPC_OK && sts.applied == SMTPC_STS_APPLY_FETCHED;
+    /* Without a cache only a fetched policy can apply. */
+    int applies = sts_rc == SMTPC_OK && sts.applied != SMTPC_STS_APPLY_NONE;
     if (!a.check) {
         smtpc_mbedtls_free(&tls);
-        return emit(o, fetched_ok ? 0 : 1);
+        cli_cache_close(&cache);
+        return emit(o, applies ? 0 : 1);
     }
-    /* Without a cache, the policy in force is the one just fetched (`none`
-     * counts as no policy). */
+    /* The policy in force: fetched, or cached (`none` counts as no policy). */
     const smtpc_sts_policy_t *pol = sts_rc == SMTPC_OK ? smtpc_sts_policy(&sts) : NULL;
     int mx_rc = live_mx(&a);
     int usable = check_mx_json(o, pol, mx_rc);
     smtpc_mbedtls_free(&tls);
+    cli_cache_close(&cache);
     return emit(o, mx_rc == SMTPC_OK && usable ? 0 : 1);
 }
 
@@ -1122,18 +1228,24 @@ static const char *applied_name(int a)
                                          : "none";
 }
 
-static cJSON *entry_json(const smtpc_sts_entry_t *e)
+/* The policy fields of a cache entry (as explain's cache_after). */
+static void entry_fields(cJSON *o, const smtpc_sts_entry_t *e)
 {
-    cJSON *o = new_object();
-    if (o == NULL) {
-        return NULL;
-    }
     jstr(o, "id", e->id);
     jnum(o, "fetched_at", e->fetched_at);
     jnum(o, "expires_at", smtpc_sts_entry_expires(e));
     jstr(o, "mode", smtpc_sts_mode_name(e->policy.mode));
     jnum(o, "max_age", e->policy.max_age);
     jadd(o, "mx", mx_array(&e->policy));
+}
+
+static cJSON *entry_json(const smtpc_sts_entry_t *e)
+{
+    cJSON *o = new_object();
+    if (o == NULL) {
+        return NULL;
+    }
+    entry_fields(o, e);
     return o;
 }
 

@@ -3,6 +3,9 @@
  *   smtpc-send --host smtp.example.org --from me@example.org --to you@example.net \
  *              --user me --pass-file ~/.smtp-pass --data msg.eml
  *
+ * With --cache FILE the MTA-STS policies (and the time floor) persist across
+ * runs in FILE, a file that behaves like NOR flash (examples/common/cli_cache.h).
+ *
  * Exit status: 0 delivered to every recipient, 3 accepted for some recipients
  * only, 1 any other failure, 2 usage error. */
 #include <errno.h>
@@ -12,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_cache.h"
 #include "smtpc/smtpc.h"
 #include "smtpc_mbedtls.h"
 #include "smtpc_posix.h"
@@ -36,7 +40,8 @@ static const struct option long_opts[] = {
     {"8bitmime", no_argument, NULL, '8'},        {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},         {"mx", no_argument, NULL, 'M'},
     {"dns", required_argument, NULL, 'D'},       {"no-sts", no_argument, NULL, 'N'},
-    {"sts-domain", required_argument, NULL, 'S'}, {NULL, 0, NULL, 0},
+    {"sts-domain", required_argument, NULL, 'S'}, {"cache", required_argument, NULL, 'C'},
+    {"cache-geometry", required_argument, NULL, 'G'}, {NULL, 0, NULL, 0},
 };
 
 static const char usage_text[] =
@@ -46,6 +51,12 @@ static const char usage_text[] =
     "  --dns ADDR[:PORT]      nameserver for --mx (repeatable), default /etc/resolv.conf\n"
     "  --no-sts               --mx without MTA-STS (RFC 8461; applied by default)\n"
     "  --sts-domain D         apply D's MTA-STS policy to the --host smarthost\n"
+    "  --cache FILE           keep MTA-STS policies across runs in FILE, a file that\n"
+    "                         behaves like NOR flash (created erased when absent);\n"
+    "                         default: a RAM store, forgotten at exit\n"
+    "  --cache-geometry SECTORS:SECTOR_SIZE:PROG_SIZE\n"
+    "                         flash geometry of FILE (default " CLI_CACHE_GEOM_DEFAULT "):\n"
+    CLI_CACHE_GEOM_HELP
     "  --port P               default 587 (starttls), 465 (implicit), 25 (none, --mx)\n"
     "  --tls MODE             starttls (default) | implicit | none\n"
     "  --tls-level L          verified (default; encrypted with --mx) | encrypted\n"
@@ -60,7 +71,8 @@ static const char usage_text[] =
     "  --timeout S            whole-session deadline in seconds\n"
     "  --resolve H:P:A        connect to address A for host H, port P (repeatable)\n"
     "  --pipelining           use PIPELINING when the server offers it\n"
-    "  --trace                print the SMTP transcript on stderr\n"
+    "  --trace                print the SMTP transcript on stderr (with --cache, also\n"
+    "                         the cached policies after the run)\n"
     "  --data F               message file (RFC 5322), default stdin\n"
     "  --8bitmime             declare BODY=8BITMIME (automatic for 8-bit messages)\n"
     "  -h, --help             this text\n"
@@ -73,6 +85,7 @@ static smtpc_posix_net_t net;
 static smtpc_posix_dns_t dns;
 static smtpc_mbedtls_t tls;
 static smtpc_sts_ram_t sts_ram;
+static cli_cache_t cache;
 
 static const char *rcpts[SMTPC_MAX_RCPT];
 static char pass[SECRET_MAX];
@@ -81,14 +94,15 @@ static char helo[SMTPC_HOSTNAME_MAX + 1];
 
 typedef struct {
     const char *host, *from, *user, *pass_file, *token_file, *ca_file, *data_file, *helo;
-    const char *sts_domain;
+    const char *sts_domain, *cache_file;
+    smtpc_flash_geom_t cache_geom;
     unsigned long port, timeout_s;
     size_t to_count;
     int mode_ix, level_ix, auth_ix;
     smtpc_tls_mode_t mode;
     smtpc_tls_level_t level;
     uint8_t mechs;
-    int has_level, allow_plain, pipelining, trace, force_8bit, mx, no_sts;
+    int has_level, allow_plain, pipelining, trace, force_8bit, mx, no_sts, has_geom;
 } args_t;
 
 typedef struct {
@@ -191,6 +205,12 @@ static int parse_one(args_t *a, int opt, const char *arg)
     case 'S':
         a->sts_domain = arg;
         return 0;
+    case 'C':
+        a->cache_file = arg;
+        return arg[0] != '\0' ? 0 : -1;
+    case 'G':
+        a->has_geom = 1;
+        return cli_cache_geom_parse(arg, &a->cache_geom);
     case 'r':
         rcpts[a->to_count++] = arg;
         return 0;
@@ -215,6 +235,7 @@ static int parse_args(args_t *a, int argc, char **argv)
     a->ca_file = DEFAULT_CA_FILE;
     a->level_ix = 1;
     a->auth_ix = -1;
+    cli_cache_geom_default(&a->cache_geom);
     opterr = 0; /* one error line, ours */
     while ((opt = getopt_long(argc, argv, "h", long_opts, &li)) != -1) {
         if (opt == 'h') {
@@ -264,6 +285,14 @@ static int parse_args(args_t *a, int argc, char **argv)
     if ((a->user != NULL) != (a->pass_file != NULL || a->token_file != NULL) ||
         (a->mechs != 0 && a->user == NULL)) {
         return usage_error("--user needs --pass-file (or --token-file), and vice versa", NULL);
+    }
+    if (a->has_geom && a->cache_file == NULL) {
+        return usage_error("--cache-geometry goes with --cache", NULL);
+    }
+    if (a->cache_file != NULL && !((a->mx && !a->no_sts) || a->sts_domain != NULL)) {
+        return usage_error("--cache keeps MTA-STS policies: it needs --mx (without --no-sts) "
+                           "or --sts-domain",
+                           NULL);
     }
     if (a->allow_plain) {
         a->level = SMTPC_TLS_PLAINTEXT_ALLOWED;
@@ -486,6 +515,49 @@ static void report_sts(const args_t *a, const smtpc_result_t *r)
     }
 }
 
+/* "-" for an unknown (0) time. */
+static const char *time_str(uint64_t t, char *buf, size_t cap)
+{
+    if (t == 0) {
+        return "-";
+    }
+    snprintf(buf, cap, "%llu", (unsigned long long)t);
+    return buf;
+}
+
+/* --trace with --cache: the entries the cache holds after the run. */
+static void report_cache(void)
+{
+    static smtpc_sts_entry_t e;
+    char t1[24], t2[24];
+    unsigned n = 0;
+    const smtpc_kvs_stats_t *st = smtpc_kvs_stats(&cache.kvs);
+    while (smtpc_cache_ops.iter(&cache.cache, n, &e) == SMTPC_OK) {
+        if (e.has_policy) {
+            fprintf(stderr, "* cache: %s id=%s mode=%s max_age=%lu fetched_at=%s expires_at=%s",
+                    e.domain, e.id, smtpc_sts_mode_name(e.policy.mode),
+                    (unsigned long)e.policy.max_age, time_str(e.fetched_at, t1, sizeof t1),
+                    time_str(smtpc_sts_entry_expires(&e), t2, sizeof t2));
+        } else {
+            fprintf(stderr, "* cache: %s id=- mode=- max_age=- fetched_at=- expires_at=-",
+                    e.domain);
+        }
+        if (e.fail_id[0] != '\0') {
+            fprintf(stderr, " backoff=%s@%s", e.fail_id, time_str(e.fail_at, t1, sizeof t1));
+        }
+        fputc('\n', stderr);
+        n++;
+    }
+    unsigned held = smtpc_cache_count(&cache.cache);
+    fprintf(stderr, "* cache: %u entries, floor=%llu, erases=%lu", n,
+            (unsigned long long)smtpc_cache_floor(&cache.cache),
+            (unsigned long)(st != NULL ? st->erases : 0));
+    if (held > n) {
+        fprintf(stderr, ", unreadable=%u", held - n);
+    }
+    fputc('\n', stderr);
+}
+
 static int report(const args_t *a, const smtpc_result_t *r)
 {
     char line[256];
@@ -572,6 +644,28 @@ int main(int argc, char **argv)
         .sts_store_ctx = &sts_ram,
     };
     smtpc_sts_ram_init(&sts_ram);
+    if (a.cache_file != NULL) {
+        /* Policies and the time floor persist in the file; the clock never
+         * reads earlier than the floor. */
+        if (cli_cache_open(&cache, PROG, a.cache_file, &a.cache_geom, &smtpc_posix_clock_ops,
+                           NULL) != 0) {
+            smtpc_mbedtls_free(&tls);
+            free(msg.data);
+            return 1;
+        }
+        plat.sts_store = &smtpc_cache_ops;
+        plat.sts_store_ctx = &cache.cache;
+        plat.clock = &smtpc_floor_clock_ops;
+        plat.clock_ctx = &cache.clock;
+        if (a.trace) {
+            const smtpc_kvs_stats_t *st = smtpc_kvs_stats(&cache.kvs);
+            char g[48];
+            cli_cache_geom_format(&a.cache_geom, g, sizeof g);
+            fprintf(stderr, "* cache: %s geometry=%s revision=%lu%s%s\n", a.cache_file, g,
+                    (unsigned long)st->revision, st->formatted ? " formatted" : "",
+                    st->torn ? " torn-tail" : "");
+        }
+    }
     uint32_t total = (uint32_t)a.timeout_s * 1000u;
     smtpc_client_cfg_t cfg = {
         .mode = a.mx ? SMTPC_MODE_MX : SMTPC_MODE_SUBMISSION,
@@ -620,7 +714,11 @@ int main(int argc, char **argv)
             trace_flush();
         }
         rc = report(&a, smtpc_client_result(&client));
+        if (a.trace && cache.is_open) {
+            report_cache();
+        }
     }
+    cli_cache_close(&cache);
     smtpc_mbedtls_free(&tls);
     memset(pass, 0, sizeof pass);
     memset(token, 0, sizeof token);

@@ -3,7 +3,8 @@
 # with the MTA-STS rules of RFC 8461 (selection of the TXT record, policy
 # grammar, MX matching, and the cache decision: id churn, expiry counted from
 # the last fetch, failed fetches, back-off, vanished records, the `none`
-# opt-out, an unknown clock). No network.
+# opt-out, an unknown clock), and the checks of fetch/check's --cache and
+# --cache-geometry arguments. No network.
 #
 # Usage: test_mtasts_cli.sh PATH/TO/smtpc-mtasts
 # JSON is compared with jq when installed, else with python3.
@@ -322,7 +323,29 @@ run '' --version
 [ "$RC" -eq 0 ] && [[ "$OUT" == "smtpc-mtasts "* ]] && ok || ko "--version"
 expect_fail "unknown command" 2 "unknown command" '' frobnicate
 expect_fail "no command" 2 "missing COMMAND" ''
-expect_fail "check --cache is reserved" 2 "--cache: not supported yet" '' check example.com --cache "$TMP/c"
+# --cache / --cache-geometry: argument checks happen before any network use
+# (a dead nameserver is given so nothing reads /etc/resolv.conf).
+NODNS=(--dns 127.0.0.1:1)
+for g in 1:4096:16 257:4096:16 4:4000:16 4:512:16 4:131072:16 4:4096:3 4:4096:1024 4:4096:0 \
+         4:4096 4:4096:16:1 :4096:16 a:b:c 4:4096:16x -4:4096:16 ''; do
+    expect_fail "check --cache-geometry '$g' is a usage error" 2 \
+        "invalid value for --cache-geometry: $g" '' check example.com --cache "$TMP/c" --cache-geometry "$g" "${NODNS[@]}"
+done
+expect_fail "fetch --cache-geometry is checked too" 2 "invalid value for --cache-geometry: 4:4096:7" '' \
+    fetch example.com --cache "$TMP/c" --cache-geometry 4:4096:7 "${NODNS[@]}"
+expect_fail "--cache-geometry needs --cache" 2 "--cache-geometry goes with --cache" '' \
+    check example.com --cache-geometry 4:4096:16 "${NODNS[@]}"
+expect_fail "--cache needs a file name" 2 "invalid value for --cache:" '' check example.com --cache '' "${NODNS[@]}"
+expect_fail "--cache without a value" 2 "missing value" '' check example.com --cache
+[ ! -e "$TMP/c" ] && ok || ko "a refused --cache-geometry creates no file"
+head -c 1000 /dev/zero > "$TMP/c1000"
+expect_fail "--cache: a file of another size is refused (exit 1)" 1 \
+    "the file has 1000 bytes but geometry 4:4096:16 needs 16384" '' check example.com --cache "$TMP/c1000" "${NODNS[@]}"
+[ "$(stat -c %s "$TMP/c1000")" = 1000 ] && ok || ko "--cache: a refused file is left alone"
+expect_fail "--cache: the size is checked against --cache-geometry" 1 \
+    "the file has 1000 bytes but geometry 2:1024:1 needs 2048" '' \
+    fetch example.com --cache "$TMP/c1000" --cache-geometry 2:1024:1 "${NODNS[@]}"
+expect_fail "--cache: a directory is refused (exit 1)" 1 "--cache $TMP" '' check example.com --cache "$TMP" "${NODNS[@]}"
 expect_fail "fetch: bad option value" 2 "invalid value for --timeout" '' fetch example.com --timeout 0
 expect_fail "fetch: missing domain" 2 "missing DOMAIN" '' fetch
 

@@ -7,7 +7,10 @@
 # message and its outcome checked: the `* mta-sts:` and `* mx HOST:` lines
 # smtpc-send prints with --trace, the exit status, the Maildir, and for some
 # the nginx access log (Host and SNI of each policy request) and the Postfix
-# log (which MX listener saw a connection).  When `mta-sts-query`
+# log (which MX listener saw a connection).  `--cache FILE` is checked
+# across runs: fetched once, then applied from the file without a request
+# (also by `smtpc-mtasts check --cache`), and corrupted copies of the file
+# still mount and deliver.  When `mta-sts-query`
 # (postfix-mta-sts-resolver) is installed, its policy verdict for the same
 # domains is compared with smtpc's; otherwise one SKIP line, never counted.
 #
@@ -363,6 +366,170 @@ send "$n" "$WORK/$n.msg" --to dave@good.test --host mx.evil.test --port 25 --tls
 if [ "$RC" != 0 ]; then fail "$n-delivered" "$(why "$n")"
 elif find_delivered "$M/good.test/dave" "$T" > /dev/null; then pass "$n-delivered"
 else fail "$n-delivered" "exit 0 but no message with token $T in $M/good.test/dave/new"; fi
+
+# ------------------------------------------------ the policy cache (--cache) ----
+# smtpc-send --cache FILE: policies persist across runs in a file that
+# behaves like NOR flash.  The first delivery to good.test fetches, the
+# second takes the policy from the file (no request reaches nginx), as does
+# `smtpc-mtasts check --cache`; mismatch.test is fetched and refused, then
+# refused again from the cache alone; a corrupted file still mounts (last
+# consistent state or empty) and the delivery goes through.
+CACHE=$WORK/cache.bin
+CACHE_SIZE=16384                    # the default geometry 4:4096:16
+MTASTS=$BINDIR/smtpc-mtasts
+# cache_line RUN DOMAIN : the `* cache: DOMAIN ...` line printed after the run
+cache_line() { grep -E "^\* cache: ${2//./\\.} id=" "$WORK/$1.err" | head -n 1 || true; }
+# cache_entry RUN DOMAIN ID : the run's trace lists DOMAIN's enforce policy ID,
+# max_age 86400, expires_at = fetched_at + 86400; sets FETCHED_AT
+cache_entry() {
+  local n=$1 d=$2 l; l=$(cache_line "$1" "$2")
+  FETCHED_AT=""
+  if [[ $l =~ ^\*\ cache:\ ${d//./\\.}\ id=$3\ mode=enforce\ max_age=86400\ fetched_at=([0-9]+)\ expires_at=([0-9]+)$ ]] &&
+     [ "${BASH_REMATCH[2]}" = $(( BASH_REMATCH[1] + 86400 )) ]; then
+    FETCHED_AT=${BASH_REMATCH[1]}; pass "$n-cache-$d"
+  else fail "$n-cache-$d" "cache line '${l:-none}' (expected id=$3 mode=enforce max_age=86400, expires_at = fetched_at + 86400); see $WORK/$n.err"; fi
+}
+# cache_summary RUN N : the `* cache: N entries, floor=T, erases=E` line, floor set
+cache_summary() {
+  local l; l=$(grep -E '^\* cache: [0-9]+ entries' "$WORK/$1.err" | tail -n 1 || true)
+  if [[ $l =~ ^\*\ cache:\ $2\ entries,\ floor=[1-9][0-9]*,\ erases=[0-9]+$ ]]; then pass "$1-cache-summary"
+  else fail "$1-cache-summary" "summary '${l:-none}' (expected $2 entries and a floor); see $WORK/$1.err"; fi
+}
+cache_size() {
+  local sz; sz=$(stat -c %s "$2" 2>/dev/null || echo none)
+  if [ "$sz" = "$CACHE_SIZE" ]; then pass "$1-cache-size"
+  else fail "$1-cache-size" "$2 has $sz bytes, expected $CACHE_SIZE"; fi
+}
+CACHED_GOOD="policy=cached mode=enforce id=$E txt=SMTPC_OK"
+GOOD_MX=('mx1\.good\.test' 'listed required=verified reached=verified cert=ok SMTPC_OK')
+
+# 1: nothing cached yet (the file does not exist): fetched, then stored
+n=sts-cache-1
+sts_deliver "$n" good.test "${MXA[@]}" --cache "$CACHE"
+check_lines "$n" "$OK_FETCH" "${GOOD_MX[@]}"
+one_fetch "$n" good.test 200
+if trace_has "$n" "^\* cache: ${CACHE//./\\.} geometry=4:4096:16 revision=1 formatted$"; then pass "$n-created"
+else fail "$n-created" "no '* cache: $CACHE geometry=4:4096:16 revision=1 formatted' line; see $WORK/$n.err"; fi
+cache_entry "$n" good.test "$E"; FETCHED1=$FETCHED_AT
+cache_summary "$n" 1
+cache_size "$n" "$CACHE"
+
+# 2: same file: the policy comes from the cache, no request for it
+n=sts-cache-2
+sts_deliver "$n" good.test "${MXA[@]}" --cache "$CACHE"
+check_lines "$n" "$CACHED_GOOD" "${GOOD_MX[@]}"
+sleep 1; no_fetch "$n" good.test
+cache_entry "$n" good.test "$E"
+if [ -n "$FETCHED1" ] && [ "$FETCHED_AT" = "$FETCHED1" ]; then pass "$n-same-entry"
+else fail "$n-same-entry" "fetched_at '$FETCHED_AT' after the cached run, '$FETCHED1' after the first"; fi
+cache_summary "$n" 1
+
+# smtpc-mtasts check --cache: the same entry, applied from the cache
+n=sts-cache-mtasts-check
+if [ -x "$MTASTS" ]; then
+  logsize "$NGINX_LOG" > "$WORK/$n.ngx0"; logsize "$POSTFIX_LOG" > "$WORK/$n.pfx0"
+  printf '%q ' "$MTASTS" check good.test --dns "$TW_DNS" --ca-file "$CA" --cache "$CACHE" > "$WORK/$n.cmd"
+  RC=0; timeout 60 "$MTASTS" check good.test --dns "$TW_DNS" --ca-file "$CA" --cache "$CACHE" \
+    > "$WORK/$n.out" 2> "$WORK/$n.err" || RC=$?
+  if [ "$RC" != 0 ]; then fail "$n-exit" "exit $RC; stderr: $(tail -n 3 "$WORK/$n.err")"; else pass "$n-exit"; fi
+  # Every problem with the JSON, one per line (JSON::PP ships with perl).
+  probs=$(perl -MJSON::PP -e '
+    my ($file, $cache, $id, $at) = @ARGV;
+    local $/; open(my $f, "<", $file) or die "no output\n";
+    my $j = eval { decode_json(<$f>) } or do { print "not JSON\n"; exit };
+    my $c = $j->{cache};
+    ref $c eq "HASH" or do { print "no cache object\n"; exit };
+    my @p;
+    push @p, "cache.file=" . ($c->{file} // "null") if ($c->{file} // "") ne $cache;
+    push @p, "cache.applied=" . ($c->{applied} // "null") if ($c->{applied} // "") ne "cached";
+    push @p, "fetched is not false" if !defined $j->{fetched} || $j->{fetched};
+    push @p, "policy.mode is not enforce" if (($j->{policy} // {})->{mode} // "") ne "enforce";
+    my @e = grep { ($_->{domain} // "") eq "good.test" } @{ $c->{entries} // [] };
+    if (@e != 1) { push @p, scalar(@e) . " entries for good.test" }
+    else {
+      my $e = $e[0];
+      push @p, "id=" . ($e->{id} // "null") if ($e->{id} // "") ne $id;
+      push @p, "mode=" . ($e->{mode} // "null") if ($e->{mode} // "") ne "enforce";
+      push @p, "max_age=" . ($e->{max_age} // "null") if ($e->{max_age} // 0) != 86400;
+      push @p, "fetched_at=" . ($e->{fetched_at} // "null") . " (trace: $at)" if ($e->{fetched_at} // 0) ne $at;
+      push @p, "expires_at" if ($e->{expires_at} // 0) != ($e->{fetched_at} // 0) + 86400;
+      push @p, "mx=" . join(",", @{ $e->{mx} // [] }) if join(",", @{ $e->{mx} // [] }) ne "mx1.good.test,*.good.test";
+      push @p, "backoff is not null" if defined $e->{backoff};
+    }
+    my @bad = grep { !$_->{allowed} || ($_->{tls} // "") ne "verified" } @{ $j->{mx} // [] };
+    push @p, "mx hosts not allowed/verified: " . scalar(@bad) if @bad || !@{ $j->{mx} // [] };
+    print map { "$_\n" } @p;
+  ' "$WORK/$n.out" "$CACHE" "$ID" "${FETCHED1:-none}" 2>&1 || true)
+  if [ -z "$probs" ]; then pass "$n-json"
+  else fail "$n-json" "$(printf '%s' "$probs" | tr '\n' ';') see $WORK/$n.out"; fi
+  sleep 1; no_fetch "$n" good.test
+else
+  echo "SKIP $n -- $MTASTS not built (cJSON missing)"
+fi
+
+# mismatch.test through the same file: fetched and refused, then refused
+# again from the cache alone (a spoofed MX gains nothing once a policy is held)
+n=sts-cache-mismatch
+sts_refuse "$n" mismatch.test SMTPC_ERR_STS_MX_NOT_ALLOWED "${MXA[@]}" --cache "$CACHE"
+check_lines "$n" "$OK_FETCH" 'mx\.evil\.test' 'not-listed not-tried SMTPC_ERR_STS_MX_NOT_ALLOWED'
+one_fetch "$n" mismatch.test 200
+cache_summary "$n" 2
+n=sts-cache-mismatch-2
+sts_refuse "$n" mismatch.test SMTPC_ERR_STS_MX_NOT_ALLOWED "${MXA[@]}" --cache "$CACHE"
+check_lines "$n" "policy=cached mode=enforce id=$E txt=SMTPC_OK" 'mx\.evil\.test' 'not-listed not-tried SMTPC_ERR_STS_MX_NOT_ALLOWED'
+sleep 1; no_fetch "$n" mismatch.test
+
+# 3: good.test again: still cached next to mismatch.test
+n=sts-cache-3
+sts_deliver "$n" good.test "${MXA[@]}" --cache "$CACHE"
+check_lines "$n" "$CACHED_GOOD" "${GOOD_MX[@]}"
+sleep 1; no_fetch "$n" good.test
+cache_entry "$n" good.test "$E"
+cache_summary "$n" 2
+cache_size "$n" "$CACHE"
+
+# Corrupted copies of the file (fixed garbage from a seeded generator).
+# corrupt FILE OFFSET LEN : LEN garbage bytes at OFFSET of every sector that
+# starts with a store header ("SMKV"), leaving the rest alone
+perl -e 'srand(8461); print pack("C*", map { int(rand(256)) } 1 .. 4096)' > "$WORK/garbage.bin"
+corrupt() {
+  local f=$1 off=$2 len=$3 sec
+  for sec in 0 1 2 3; do
+    if [ "$(dd if="$f" bs=1 skip=$((sec * 4096)) count=4 2>/dev/null)" = SMKV ]; then
+      dd if="$WORK/garbage.bin" of="$f" bs=1 seek=$((sec * 4096 + off)) count="$len" conv=notrunc 2>/dev/null
+    fi
+  done
+}
+# (a) garbage over the log's first records (offsets 64..191 of the active
+# sector: good.test's record, written first after the 16-byte header and the
+# 32-byte time floor record): the log ends before it (a torn tail), good.test
+# is no longer cached and is fetched again.
+n=sts-cache-torn
+cp "$CACHE" "$WORK/cache-torn.bin"; corrupt "$WORK/cache-torn.bin" 64 128
+if cmp -s "$CACHE" "$WORK/cache-torn.bin"; then fail "$n-corrupted" "the copy was not changed (no SMKV sector?)"
+else pass "$n-corrupted"; fi
+sts_deliver "$n" good.test "${MXA[@]}" --cache "$WORK/cache-torn.bin"
+check_lines "$n" "$OK_FETCH" "${GOOD_MX[@]}"
+one_fetch "$n" good.test 200
+if trace_has "$n" '^\* cache: .* revision=[0-9]+ torn-tail$'; then pass "$n-noticed"
+else fail "$n-noticed" "the mount line does not say torn-tail; see $WORK/$n.err"; fi
+cache_entry "$n" good.test "$E"
+cache_size "$n" "$WORK/cache-torn.bin"
+# the repaired file keeps working
+n=sts-cache-torn-2
+sts_deliver "$n" good.test "${MXA[@]}" --cache "$WORK/cache-torn.bin"
+check_lines "$n" "$CACHED_GOOD" "${GOOD_MX[@]}"
+sleep 1; no_fetch "$n" good.test
+# (b) garbage over every header: no valid sector, the store is formatted
+# (empty) and good.test fetched again.
+n=sts-cache-headers
+cp "$CACHE" "$WORK/cache-headers.bin"; corrupt "$WORK/cache-headers.bin" 0 16
+sts_deliver "$n" good.test "${MXA[@]}" --cache "$WORK/cache-headers.bin"
+check_lines "$n" "$OK_FETCH" "${GOOD_MX[@]}"
+one_fetch "$n" good.test 200
+if trace_has "$n" '^\* cache: .* revision=1 formatted$'; then pass "$n-formatted"
+else fail "$n-formatted" "the mount line does not say formatted; see $WORK/$n.err"; fi
+cache_summary "$n" 1
 
 # ------------------------------------------------ the background runs ----
 wait "$SLOW_PID" || true

@@ -21,7 +21,7 @@
  * one entry too many, trimmed at the next put, never one too few).
  *
  * Time floor (ARCHITECTURE §4): the latest trusted wall-clock time seen is
- * kept in record `T`. smtpc_cache_clock_ops wraps the board's clock: while
+ * kept in record `T`. smtpc_floor_clock_ops wraps the board's clock: while
  * it knows the time, the time is never earlier than the floor (a clock that
  * fell back after a reboot cannot make expired policies look fresh or fresh
  * ones expire); when it does not know the time it says so (0), and cached
