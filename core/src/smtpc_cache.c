@@ -10,6 +10,9 @@
 #define KEY_REFRESH 'R'
 #define KEY_FLOOR 'T'
 
+/* Longest max_age a policy may carry (RFC 8461 §3.2). */
+#define CACHE_MAX_AGE_MAX 31557600u
+
 /* Keys looked at per scan: the index holds at most this many. */
 #define CACHE_SCAN_MAX SMTPC_KVS_MAX_KEYS
 
@@ -171,7 +174,7 @@ static int dec_policy(rd_t *r, smtpc_sts_entry_t *e)
     }
     memcpy(e->policy.mx_pool, b, e->policy.mx_pool_len);
     return r->ok && e->has_policy <= 1u && e->policy.mode <= SMTPC_STS_MODE_ENFORCE &&
-           e->policy.max_age <= 31557600u && pool_ok(&e->policy);
+           e->policy.max_age <= CACHE_MAX_AGE_MAX && pool_ok(&e->policy);
 }
 
 /* ----------------------------------------------------------- keys ------ */
@@ -255,27 +258,26 @@ static int cache_load(smtpc_cache_t *c, const char *domain, smtpc_sts_entry_t *e
     return SMTPC_OK;
 }
 
-/* The idx-th cached domain (P key) into c->key (NUL-terminated after the kind). */
-static int cache_nth(smtpc_cache_t *c, unsigned idx, const char **domain)
+/* The domain of the @p k-th key of the store, when that is a policy record,
+ * into @p name. ::SMTPC_OK; ::SMTPC_ERR_CACHE_CORRUPT for a key that is not
+ * a cache entry or cannot be read (skip it: the keys after it still count);
+ * ::SMTPC_ERR_NOT_FOUND past the last key, or another error: stop. */
+static int cache_key_at(smtpc_cache_t *c, unsigned k, char name[SMTPC_DNS_NAME_BUF])
 {
-    unsigned i;
-    unsigned k = 0;
-    for (i = 0; i < CACHE_SCAN_MAX; i++) {
-        size_t klen = 0;
-        int rc = smtpc_kvs_key(c->kvs, i, c->key, sizeof(c->key), &klen);
-        if (rc != SMTPC_OK) {
-            return SMTPC_ERR_NOT_FOUND;
-        }
-        if (klen < 2u || klen >= sizeof(c->key) || c->key[0] != KEY_POLICY) {
-            continue;
-        }
-        if (k++ == idx) {
-            c->key[klen] = '\0';
-            *domain = (const char *)c->key + 1;
-            return SMTPC_OK;
-        }
+    size_t klen = 0;
+    int rc = smtpc_kvs_key(c->kvs, k, c->key, sizeof(c->key), &klen);
+    if (rc == SMTPC_ERR_CACHE_CORRUPT || rc == SMTPC_ERR_NO_SPACE) {
+        return SMTPC_ERR_CACHE_CORRUPT;
     }
-    return SMTPC_ERR_NOT_FOUND;
+    if (rc != SMTPC_OK) {
+        return rc;
+    }
+    if (klen < 2u || klen > SMTPC_DNS_NAME_BUF || c->key[0] != KEY_POLICY) {
+        return SMTPC_ERR_CACHE_CORRUPT;
+    }
+    memcpy(name, c->key + 1, klen - 1u);
+    name[klen - 1u] = '\0';
+    return SMTPC_OK;
 }
 
 /* ------------------------------------------------------- store ops ----- */
@@ -293,27 +295,24 @@ static int cache_get(void *ctx, const char *domain, smtpc_sts_entry_t *out)
 static int cache_iter(void *ctx, unsigned idx, smtpc_sts_entry_t *out)
 {
     smtpc_cache_t *c = (smtpc_cache_t *)ctx;
-    const char *dom = NULL;
     char name[SMTPC_DNS_NAME_BUF];
     size_t plen = 0;
-    size_t n;
     unsigned skip = 0;
-    unsigned i;
+    unsigned k;
     if (c == NULL || c->kvs == NULL || out == NULL) {
         return SMTPC_ERR_BAD_ARG;
     }
-    /* Unreadable entries are skipped, so idx counts readable ones. */
-    for (i = 0; i < CACHE_SCAN_MAX; i++) {
-        if (cache_nth(c, i, &dom) != SMTPC_OK) {
-            return SMTPC_ERR_NOT_FOUND;
-        }
-        n = smtpc_strnlen_(dom, sizeof(name) - 1u);
-        memcpy(name, dom, n);
-        name[n] = '\0';
-        if (cache_load(c, name, out, &plen) != SMTPC_OK) {
+    /* One pass over the store's keys; unreadable entries are skipped, so
+     * idx counts readable ones. */
+    for (k = 0; k < CACHE_SCAN_MAX; k++) {
+        int rc = cache_key_at(c, k, name);
+        if (rc == SMTPC_ERR_CACHE_CORRUPT) {
             continue;
         }
-        if (skip++ == idx) {
+        if (rc != SMTPC_OK) {
+            break;
+        }
+        if (cache_load(c, name, out, &plen) == SMTPC_OK && skip++ == idx) {
             return SMTPC_OK;
         }
     }
@@ -322,9 +321,20 @@ static int cache_iter(void *ctx, unsigned idx, smtpc_sts_entry_t *out)
 
 unsigned smtpc_cache_count(smtpc_cache_t *c)
 {
-    const char *dom = NULL;
+    char name[SMTPC_DNS_NAME_BUF];
     unsigned n = 0;
-    while (c != NULL && c->kvs != NULL && n < CACHE_SCAN_MAX && cache_nth(c, n, &dom) == SMTPC_OK) {
+    unsigned k;
+    if (c == NULL || c->kvs == NULL) {
+        return 0;
+    }
+    for (k = 0; k < CACHE_SCAN_MAX; k++) {
+        int rc = cache_key_at(c, k, name);
+        if (rc == SMTPC_ERR_CACHE_CORRUPT) {
+            continue;
+        }
+        if (rc != SMTPC_OK) {
+            break;
+        }
         n++;
     }
     return n;
@@ -341,7 +351,8 @@ int smtpc_cache_drop(smtpc_cache_t *c, const char *domain)
     if (klen == 0u) {
         return SMTPC_ERR_BAD_ARG;
     }
-    /* P first: a stale R without its P is never read. */
+    /* P first: a stale R without its P is never read (and cache_gc()
+     * removes it when its index slot is needed). */
     rc = smtpc_kvs_del(c->kvs, c->key, klen);
     if (rc == SMTPC_OK) {
         c->key[0] = KEY_REFRESH;
@@ -351,29 +362,49 @@ int smtpc_cache_drop(smtpc_cache_t *c, const char *domain)
     return rc;
 }
 
-/* Trim to @p limit entries, never dropping @p keep: entries without a
- * policy first, then the one expiring first. */
+/* Trim to @p limit entries, never dropping @p keep: unreadable entries
+ * first (they would hold a slot forever), then entries without a policy,
+ * then the one expiring first. */
 static void cache_trim(smtpc_cache_t *c, const char *keep, unsigned limit)
 {
+    size_t keep_len = smtpc_strnlen_(keep, SMTPC_DNS_NAME_BUF - 1u);
     unsigned round;
+    if (keep_len > SMTPC_DNS_NAME_BUF - 1u) {
+        return;
+    }
     for (round = 0; round < 4u && smtpc_cache_count(c) > limit; round++) {
         char victim[SMTPC_DNS_NAME_BUF];
+        char name[SMTPC_DNS_NAME_BUF];
         int have = 0;
-        int v_policy = 1;
+        unsigned v_rank = 0;
         uint64_t v_exp = 0;
-        unsigned i;
-        victim[0] = '\0';
-        for (i = 0; cache_iter(c, i, &c->tmp) == SMTPC_OK; i++) {
-            uint64_t exp = smtpc_sts_entry_expires(&c->tmp);
-            int better;
-            if (memcmp(c->tmp.domain, keep, smtpc_strnlen_(keep, SMTPC_DNS_NAME_BUF) + 1u) == 0) {
+        unsigned k;
+        for (k = 0; k < CACHE_SCAN_MAX; k++) {
+            size_t plen = 0;
+            uint64_t exp = 0;
+            unsigned rank;
+            int rc = cache_key_at(c, k, name);
+            if (rc == SMTPC_ERR_CACHE_CORRUPT) {
                 continue;
             }
-            better = !have || (!c->tmp.has_policy && v_policy) ||
-                     (c->tmp.has_policy == (v_policy ? 1u : 0u) && exp < v_exp);
-            if (better) {
-                memcpy(victim, c->tmp.domain, sizeof(victim));
-                v_policy = c->tmp.has_policy ? 1 : 0;
+            if (rc != SMTPC_OK) {
+                break;
+            }
+            if (memcmp(name, keep, keep_len + 1u) == 0) {
+                continue;
+            }
+            rc = cache_load(c, name, &c->tmp, &plen);
+            if (rc == SMTPC_ERR_CACHE_CORRUPT) {
+                rank = 0; /* stored but unreadable */
+            } else if (rc == SMTPC_OK) {
+                rank = c->tmp.has_policy ? 2u : 1u;
+                exp = smtpc_sts_entry_expires(&c->tmp);
+            } else {
+                continue;
+            }
+            if (!have || rank < v_rank || (rank == v_rank && exp < v_exp)) {
+                memcpy(victim, name, sizeof(victim));
+                v_rank = rank;
                 v_exp = exp;
                 have = 1;
             }
@@ -382,6 +413,60 @@ static void cache_trim(smtpc_cache_t *c, const char *keep, unsigned limit)
             return;
         }
     }
+}
+
+/* Delete refresh records whose policy record is gone (a cut between the two
+ * deletes of a drop leaves one): nothing reads them, but each holds a slot
+ * of the store's index. Called when the index is full; returns how many. */
+static unsigned cache_gc(smtpc_cache_t *c)
+{
+    unsigned k = 0;
+    unsigned n = 0;
+    while (k < CACHE_SCAN_MAX) {
+        size_t klen = 0;
+        size_t vlen = 0;
+        int rc = smtpc_kvs_key(c->kvs, k, c->key, sizeof(c->key), &klen);
+        if (rc == SMTPC_ERR_NOT_FOUND || rc == SMTPC_ERR_FLASH_IO) {
+            break;
+        }
+        if (rc != SMTPC_OK || klen < 2u || c->key[0] != KEY_REFRESH) {
+            k++;
+            continue;
+        }
+        c->key[0] = KEY_POLICY;
+        if (smtpc_kvs_get(c->kvs, c->key, klen, NULL, 0, &vlen) != SMTPC_ERR_NOT_FOUND) {
+            k++; /* its entry is there (or unreadable: left alone) */
+            continue;
+        }
+        c->key[0] = KEY_REFRESH;
+        if (smtpc_kvs_del(c->kvs, c->key, klen) != SMTPC_OK) {
+            break;
+        }
+        n++; /* the next key moved up to index k */
+    }
+    return n;
+}
+
+/* The entry can be stored and read back (the rules of dec_policy()), under a
+ * key the store takes. */
+static int entry_ok(const smtpc_sts_entry_t *e)
+{
+    size_t n = smtpc_strnlen_(e->domain, sizeof(e->domain) - 1u);
+    return n >= 1u && n <= sizeof(e->domain) - 1u && e->has_policy <= 1u &&
+           e->policy.mode <= SMTPC_STS_MODE_ENFORCE && e->policy.max_age <= CACHE_MAX_AGE_MAX &&
+           pool_ok(&e->policy);
+}
+
+/* The state parts (fetch time, back-off) are equal, as enc_state() writes
+ * them. */
+static int state_eq(const smtpc_sts_entry_t *a, const smtpc_sts_entry_t *b)
+{
+    size_t na = smtpc_strnlen_(a->fail_id, SMTPC_STS_ID_MAX);
+    size_t nb = smtpc_strnlen_(b->fail_id, SMTPC_STS_ID_MAX);
+    na = na > SMTPC_STS_ID_MAX ? SMTPC_STS_ID_MAX : na;
+    nb = nb > SMTPC_STS_ID_MAX ? SMTPC_STS_ID_MAX : nb;
+    return a->fetched_at == b->fetched_at && a->fail_at == b->fail_at && na == nb &&
+           memcmp(a->fail_id, b->fail_id, na) == 0;
 }
 
 static int cache_put(void *ctx, const smtpc_sts_entry_t *e)
@@ -393,8 +478,7 @@ static int cache_put(void *ctx, const smtpc_sts_entry_t *e)
     wr_t w;
     int rc;
     int existed;
-    if (c == NULL || c->kvs == NULL || e == NULL ||
-        smtpc_strnlen_(e->domain, sizeof(e->domain) - 1u) > sizeof(e->domain) - 1u) {
+    if (c == NULL || c->kvs == NULL || e == NULL || !entry_ok(e)) {
         return SMTPC_ERR_BAD_ARG;
     }
     old = &c->tmp;
@@ -412,8 +496,12 @@ static int cache_put(void *ctx, const smtpc_sts_entry_t *e)
         enc_policy(&w, e);
         pol_len = w.len;
         if (w.ok && pol_len <= plen && memcmp(probe, stored, pol_len) == 0) {
-            /* Same policy: only the compact refreshed record (nothing when
-             * the state did not change either: the store skips it). */
+            /* Same policy: nothing to write when the state is the same
+             * too, else only the compact refreshed record. */
+            if (state_eq(old, e)) {
+                cache_trim(c, e->domain, SMTPC_CACHE_ENTRIES);
+                return SMTPC_OK;
+            }
             w.p = c->val;
             w.cap = sizeof(c->val);
             w.len = 0;
@@ -422,10 +510,20 @@ static int cache_put(void *ctx, const smtpc_sts_entry_t *e)
             wr_le(&w, pcrc, 4);
             enc_state(&w, e);
             klen = cache_key(c, KEY_REFRESH, e->domain);
-            rc = w.ok && klen != 0u ? smtpc_kvs_put(c->kvs, c->key, klen, c->val, w.len)
-                                    : SMTPC_ERR_NO_SPACE;
-            note_err(c, rc);
-            return rc;
+            rc = w.ok ? smtpc_kvs_put(c->kvs, c->key, klen, c->val, w.len) : SMTPC_ERR_NO_SPACE;
+            if (rc == SMTPC_ERR_CACHE_FULL && cache_gc(c) > 0u) {
+                klen = cache_key(c, KEY_REFRESH, e->domain); /* the scan used c->key */
+                rc = smtpc_kvs_put(c->kvs, c->key, klen, c->val, w.len);
+            }
+            if (rc != SMTPC_ERR_CACHE_FULL) {
+                note_err(c, rc);
+                if (rc == SMTPC_OK) {
+                    cache_trim(c, e->domain, SMTPC_CACHE_ENTRIES);
+                }
+                return rc;
+            }
+            /* No index slot for the refreshed record (other users of the
+             * store hold them): the whole entry instead, under its key. */
         }
     }
     w.p = c->val;
@@ -435,16 +533,19 @@ static int cache_put(void *ctx, const smtpc_sts_entry_t *e)
     enc_policy(&w, e);
     enc_state(&w, e);
     klen = cache_key(c, KEY_POLICY, e->domain);
-    if (!w.ok || klen == 0u) {
+    if (!w.ok) {
         return SMTPC_ERR_NO_SPACE;
     }
     rc = smtpc_kvs_put(c->kvs, c->key, klen, c->val, w.len);
     if (rc == SMTPC_ERR_CACHE_FULL && !existed) {
-        /* The index is full: make room first (the new entry cannot then
-         * be written atomically with the eviction, but a cut in between
-         * only loses the evicted entry, which was going anyway). */
-        cache_trim(c, e->domain, SMTPC_CACHE_ENTRIES - 1u);
-        /* The scan used the scratch buffers: encode again. */
+        /* The index is full. Refresh records left without their entry go
+         * first; failing that, make room by eviction first (the new entry
+         * cannot then be written atomically with the eviction, but a cut
+         * in between only loses the evicted entry, which was going anyway). */
+        if (cache_gc(c) == 0u) {
+            cache_trim(c, e->domain, SMTPC_CACHE_ENTRIES - 1u);
+        }
+        /* The scans used the scratch buffers: encode again. */
         w.p = c->val;
         w.cap = sizeof(c->val);
         w.len = 0;
@@ -462,9 +563,9 @@ static int cache_put(void *ctx, const smtpc_sts_entry_t *e)
      * this leaves it stale, and a stale one is ignored). */
     c->key[0] = KEY_REFRESH;
     (void)smtpc_kvs_del(c->kvs, c->key, klen);
-    if (!existed) {
-        cache_trim(c, e->domain, SMTPC_CACHE_ENTRIES);
-    }
+    /* Also after an update: a cut during an earlier eviction may have left
+     * one entry too many (cache.h). */
+    cache_trim(c, e->domain, SMTPC_CACHE_ENTRIES);
     return SMTPC_OK;
 }
 
