@@ -20,6 +20,14 @@
  * is written before the old one is dropped: a power cut in between leaves
  * one entry too many, trimmed at the next put, never one too few).
  *
+ * A put of an entry the cache could not read back (bad mode, max_age or
+ * pattern pool) is ::SMTPC_ERR_BAD_ARG and writes nothing. Records that no
+ * longer decode are skipped and evicted first; an `R` left without its `P`
+ * by a power cut is collected when the index fills up. When the index has no
+ * room for a new `R`, the refresh rewrites the `P` record instead. The cache
+ * owns the keys starting with `P`, `R` and `T` of its store: give other users
+ * of the same store other first letters.
+ *
  * Time floor (ARCHITECTURE §4): the latest trusted wall-clock time seen is
  * kept in record `T`. smtpc_floor_clock_ops wraps the board's clock: while
  * it knows the time, the time is never earlier than the floor (a clock that
