@@ -557,6 +557,11 @@ const char *sim_sts_scenario_desc(size_t i);
 int sim_sts_scenario_run(size_t i, const char *cert_dir, char *why, size_t why_cap);
 
 /** The demo: one session with the transcript printed. Returns the exit status. */
+/** Does @p hay contain @p needle, ASCII case-insensitively? */
+bool sim_contains_ci(const uint8_t *hay, size_t len, const char *needle);
+/** Is @p host one of the simulated nameservers? */
+bool sim_is_nameserver(const char *host);
+
 int sim_demo(const char *cert_dir, const char *cache_file);
 int sim_demo_submission(const char *cert_dir);
 

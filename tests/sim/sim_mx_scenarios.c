@@ -56,39 +56,12 @@ static const char *mx_fail_u(char *buf, size_t cap, const char *what, unsigned l
     return buf;
 }
 
-static bool mx_contains(const uint8_t *hay, size_t len, const char *needle)
-{
-    size_t n = strlen(needle);
-    size_t i;
-    size_t j;
-    for (i = 0; n <= len && i <= len - n; i++) {
-        for (j = 0; j < n; j++) {
-            uint8_t a = hay[i + j];
-            uint8_t b = (uint8_t)needle[j];
-            a = (a >= 'a' && a <= 'z') ? (uint8_t)(a - 32u) : a;
-            b = (b >= 'a' && b <= 'z') ? (uint8_t)(b - 32u) : b;
-            if (a != b) {
-                break;
-            }
-        }
-        if (j == n) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool mx_is_nameserver(const char *host)
-{
-    return strcmp(host, SIM_DNS_ADDR0) == 0 || strcmp(host, SIM_DNS_ADDR1) == 0;
-}
-
 /* Virtual ms from the start to the first SMTP connect (or to the end). */
 static uint32_t mx_elapsed(const sim_world_t *w)
 {
     unsigned i;
     for (i = 0; i < w->net.log_len; i++) {
-        if (!mx_is_nameserver(w->net.log[i].host)) {
+        if (!sim_is_nameserver(w->net.log[i].host)) {
             return w->net.log[i].t - w->t_begin;
         }
     }
@@ -803,7 +776,7 @@ static const char *mx_hosts(const mx_scenario_t *s, sim_world_t *w, char *buf, s
         for (k = 0; (s->flags & MX_PLAINTEXT_OK) == 0u && k < sizeof(words) / sizeof(words[0]);
              k++) {
             if (h->peer.plain_truncated ||
-                mx_contains(h->peer.plain_log, h->peer.plain_len, words[k])) {
+                sim_contains_ci(h->peer.plain_log, h->peer.plain_len, words[k])) {
                 snprintf(buf, cap, "expected no %s before TLS got it at %s", words[k], h->name);
                 return buf;
             }

@@ -69,32 +69,6 @@ static const char *sc_fail_u(char *buf, size_t cap, const char *what, unsigned l
     return buf;
 }
 
-/* Case-insensitive search of @p needle in a byte log. */
-static bool sc_contains(const uint8_t *hay, size_t len, const char *needle)
-{
-    size_t n = strlen(needle);
-    size_t i, j;
-    for (i = 0; n <= len && i <= len - n; i++) {
-        for (j = 0; j < n; j++) {
-            uint8_t a = hay[i + j];
-            uint8_t b = (uint8_t)needle[j];
-            if (a >= 'a' && a <= 'z') {
-                a = (uint8_t)(a - 32u);
-            }
-            if (b >= 'a' && b <= 'z') {
-                b = (uint8_t)(b - 32u);
-            }
-            if (a != b) {
-                break;
-            }
-        }
-        if (j == n) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* ------------------------------------------------------------ setups --- */
 
 #define EHLO_HEAD "250-mail.example.test Hello client.example.test\r\n"
@@ -762,14 +736,14 @@ static const char *sc_leaks(const sim_world_t *w, char *buf, size_t cap)
         return sc_fail(buf, cap, "complete logs", "truncated");
     }
     for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-        if (sc_contains(w->peer.plain_log, w->peer.plain_len, words[i])) {
+        if (sim_contains_ci(w->peer.plain_log, w->peer.plain_len, words[i])) {
             snprintf(buf, cap, "expected no %s before TLS got it in the plaintext log", words[i]);
             return buf;
         }
     }
     /* Whatever the layer, body and password never appear in clear on the wire. */
-    if (sc_contains(w->pipe.wire, w->pipe.wire_len, SIM_BODY_MARKER) ||
-        sc_contains(w->pipe.wire, w->pipe.wire_len, SIM_PASS)) {
+    if (sim_contains_ci(w->pipe.wire, w->pipe.wire_len, SIM_BODY_MARKER) ||
+        sim_contains_ci(w->pipe.wire, w->pipe.wire_len, SIM_PASS)) {
         return sc_fail(buf, cap, "no cleartext body or password", "one on the wire");
     }
     return NULL;

@@ -121,33 +121,6 @@ static const char *st_fail_e(char *buf, size_t cap, const char *what, int want, 
     return buf;
 }
 
-static bool st_contains(const uint8_t *hay, size_t len, const char *needle)
-{
-    size_t n = strlen(needle);
-    size_t i;
-    size_t j;
-    for (i = 0; n <= len && i <= len - n; i++) {
-        for (j = 0; j < n; j++) {
-            uint8_t a = hay[i + j];
-            uint8_t b = (uint8_t)needle[j];
-            a = (a >= 'a' && a <= 'z') ? (uint8_t)(a - 32u) : a;
-            b = (b >= 'a' && b <= 'z') ? (uint8_t)(b - 32u) : b;
-            if (a != b) {
-                break;
-            }
-        }
-        if (j == n) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool st_is_nameserver(const char *host)
-{
-    return strcmp(host, SIM_DNS_ADDR0) == 0 || strcmp(host, SIM_DNS_ADDR1) == 0;
-}
-
 /* HTTP responses are built at setup time (Content-Length counted), in slots
  * that live until the next scenario's setup. */
 #define ST_RESP_SLOTS 4u
@@ -1590,7 +1563,7 @@ static const char *st_connects(const st_step_t *s, sim_world_t *w, char *buf, si
     got[0] = '\0';
     for (i = 0; i < w->net.log_len; i++) {
         const sim_connect_t *c = &w->net.log[i];
-        if (st_is_nameserver(c->host)) {
+        if (sim_is_nameserver(c->host)) {
             continue;
         }
         n += (size_t)snprintf(got + n, sizeof(got) - n, "%s%s:%u", n > 0 ? "," : "", c->host,
@@ -1758,7 +1731,7 @@ static const char *st_hosts(const st_step_t *s, sim_world_t *w, char *buf, size_
         for (k = 0; (s->flags & ST_PLAINTEXT_OK) == 0u && k < sizeof(words) / sizeof(words[0]);
              k++) {
             if (h->peer.plain_truncated ||
-                st_contains(h->peer.plain_log, h->peer.plain_len, words[k])) {
+                sim_contains_ci(h->peer.plain_log, h->peer.plain_len, words[k])) {
                 snprintf(buf, cap, "expected no %s before TLS got it at %s", words[k], h->name);
                 return buf;
             }
@@ -1771,7 +1744,7 @@ static const char *st_hosts(const st_step_t *s, sim_world_t *w, char *buf, size_
                            h->name);
         }
         if (h->pipe.wire_truncated ||
-            st_contains(h->pipe.wire, h->pipe.wire_len, SIM_BODY_MARKER)) {
+            sim_contains_ci(h->pipe.wire, h->pipe.wire_len, SIM_BODY_MARKER)) {
             return st_fail(buf, cap, "no cleartext body on the wire", h->name);
         }
     }

@@ -554,3 +554,32 @@ void sim_world_free(sim_world_t *w)
         w->tls_inited = false;
     }
 }
+
+/* ------------------------------------------------------ helpers ------ */
+
+bool sim_contains_ci(const uint8_t *hay, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    size_t i;
+    size_t j;
+    for (i = 0; n <= len && i <= len - n; i++) {
+        for (j = 0; j < n; j++) {
+            uint8_t a = hay[i + j];
+            uint8_t b = (uint8_t)needle[j];
+            a = (a >= 'a' && a <= 'z') ? (uint8_t)(a - 32u) : a;
+            b = (b >= 'a' && b <= 'z') ? (uint8_t)(b - 32u) : b;
+            if (a != b) {
+                break;
+            }
+        }
+        if (j == n) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool sim_is_nameserver(const char *host)
+{
+    return strcmp(host, SIM_DNS_ADDR0) == 0 || strcmp(host, SIM_DNS_ADDR1) == 0;
+}

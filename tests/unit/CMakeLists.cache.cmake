@@ -10,7 +10,7 @@
 #                         over six geometries, eight seeds per half-done cut,
 #                         nested cuts (too slow for valgrind).
 add_executable(test_cache "${CMAKE_CURRENT_LIST_DIR}/test_cache.c" ${SMTPC_PORT_FLASH_EMU_SOURCES})
-target_include_directories(test_cache PRIVATE ${CMOCKA_INCLUDE_DIR})
+target_include_directories(test_cache PRIVATE ${CMOCKA_INCLUDE_DIR} ${CMAKE_CURRENT_LIST_DIR}/../fakes)
 target_compile_definitions(test_cache PRIVATE _POSIX_C_SOURCE=200809L)
 target_link_libraries(test_cache PRIVATE smtpc_port_flash smtpc_core ${CMOCKA_LIB})
 target_compile_options(test_cache PRIVATE ${SMTPC_WARN_COMMON})

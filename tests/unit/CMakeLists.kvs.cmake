@@ -7,7 +7,7 @@
 #                       four geometries (too slow for valgrind, which run.sh
 #                       runs on the "unit" label only).
 add_executable(test_kvs "${CMAKE_CURRENT_LIST_DIR}/test_kvs.c" ${SMTPC_PORT_FLASH_EMU_SOURCES})
-target_include_directories(test_kvs PRIVATE ${CMOCKA_INCLUDE_DIR})
+target_include_directories(test_kvs PRIVATE ${CMOCKA_INCLUDE_DIR} ${CMAKE_CURRENT_LIST_DIR}/../fakes)
 target_compile_definitions(test_kvs PRIVATE _POSIX_C_SOURCE=200809L)
 target_link_libraries(test_kvs PRIVATE smtpc_port_flash smtpc_core ${CMOCKA_LIB})
 target_compile_options(test_kvs PRIVATE ${SMTPC_WARN_COMMON})

@@ -47,40 +47,14 @@
 
 #include "smtpc_flash_emu.h"
 #include "smtpc_flash_ram.h"
+#include "flash_test_util.h"
 
 #define DAY 86400u
 #define T0  1700000000ull
 
 /* ============================================================ helpers === */
 
-static uint32_t g_rng = 1;
-
-static uint32_t rnd(void)
-{
-    uint32_t x = g_rng;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    g_rng = x;
-    return x;
-}
-
-static smtpc_flash_geom_t geom(uint32_t rs, uint32_t ps, uint32_t ss, uint32_t sc, uint8_t ev)
-{
-    smtpc_flash_geom_t g;
-    g.read_size = rs;
-    g.prog_size = ps;
-    g.sector_size = ss;
-    g.sector_count = sc;
-    g.erased_value = ev;
-    return g;
-}
-
-static uint32_t g_pad(const smtpc_flash_geom_t *g, uint32_t n)
-{
-    uint32_t u = g->read_size > g->prog_size ? g->read_size : g->prog_size;
-    return (n + u - 1u) / u * u;
-}
+/* rnd(), geom(), g_unit(), g_pad(): tests/fakes/flash_test_util.h */
 
 /* A strict RAM flash, the emulator over it, a store, a cache, two images. */
 typedef struct {
