@@ -4,6 +4,7 @@
 #define SMTPC_FLASH_TEST_UTIL_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "smtpc_flash_ram.h"
 
@@ -42,6 +43,31 @@ static inline uint32_t g_pad(const smtpc_flash_geom_t *g, uint32_t n)
 {
     uint32_t u = g_unit(g);
     return (n + u - 1u) / u * u;
+}
+
+/* Name of a smtpc_flash_cut_t mode. */
+static inline const char *cut_mode_name(unsigned m)
+{
+    static const char *const n[] = {"not-done", "prefix", "random-bits", "done"};
+    return m < 4u ? n[m] : "?";
+}
+
+/* Count a power-cut failure and print the first 20: what failed, the
+ * scenario, the geometry, the cut (and the nested cut when n2 is set). */
+static inline void cut_report_fail(unsigned long *fails, const smtpc_flash_geom_t *g,
+                                   const char *scen, const char *what, unsigned mode, uint32_t n,
+                                   unsigned mode2, uint32_t n2)
+{
+    (*fails)++;
+    if (*fails <= 20u) {
+        printf("FAIL %s: scenario %s, geometry r%u/p%u/s%u/x%u/%02X, cut %s at op %u", what, scen,
+               (unsigned)g->read_size, (unsigned)g->prog_size, (unsigned)g->sector_size,
+               (unsigned)g->sector_count, g->erased_value, cut_mode_name(mode), (unsigned)n);
+        if (n2 != UINT32_MAX) {
+            printf(", then %s at op %u", cut_mode_name(mode2), (unsigned)n2);
+        }
+        printf("\n");
+    }
 }
 
 #endif /* SMTPC_FLASH_TEST_UTIL_H */

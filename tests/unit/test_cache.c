@@ -1602,26 +1602,10 @@ typedef struct {
     int nested; /* also cut during the redo after a cut */
 } scen_t;
 
-static const char *mode_name(unsigned m)
-{
-    static const char *const n[] = {"not-done", "prefix", "random-bits", "done"};
-    return n[m];
-}
-
 static void report_fail(const rig_t *r, const scen_t *sc, const char *what, unsigned mode,
                         uint32_t n, unsigned mode2, uint32_t n2)
 {
-    g_fails++;
-    if (g_fails <= 20u) {
-        printf("FAIL %s: scenario %s, geometry r%u/p%u/s%u/x%u/%02X, cut %s at op %u", what,
-               sc->name, (unsigned)r->g.read_size, (unsigned)r->g.prog_size,
-               (unsigned)r->g.sector_size, (unsigned)r->g.sector_count, r->g.erased_value,
-               mode_name(mode), (unsigned)n);
-        if (n2 != UINT32_MAX) {
-            printf(", then %s at op %u", mode_name(mode2), (unsigned)n2);
-        }
-        printf("\n");
-    }
+    cut_report_fail(&g_fails, &r->g, sc->name, what, mode, n, mode2, n2);
 }
 
 static int scen_op(rig_t *r, const scen_t *sc)
