@@ -90,4 +90,29 @@
 /* Allowed: a build for MX delivery only. AUTH then fails with SMTPC_ERR_AUTH_UNSUPPORTED. */
 #endif
 
+#if SMTPC_TLSRPT_URI_MAX < 32 || SMTPC_TLSRPT_URI_MAX > 512
+#error "SMTPC_TLSRPT_URI_MAX must be 32..512: set it in smtpc_config.h"
+#endif
+#if SMTPC_TLSRPT_RUA_MAX < 1 || SMTPC_TLSRPT_RUA_MAX > 8
+#error "SMTPC_TLSRPT_RUA_MAX must be 1..8: set it in smtpc_config.h"
+#endif
+#if SMTPC_TLSRPT_DOMAINS < 1 || SMTPC_TLSRPT_DOMAINS > 32
+#error "SMTPC_TLSRPT_DOMAINS must be 1..32: set it in smtpc_config.h"
+#endif
+#if SMTPC_TLSRPT_POLICIES < 1 || SMTPC_TLSRPT_POLICIES > 4
+#error "SMTPC_TLSRPT_POLICIES must be 1..4: set it in smtpc_config.h"
+#endif
+#if SMTPC_TLSRPT_DETAILS < 1 || SMTPC_TLSRPT_DETAILS > 16
+#error "SMTPC_TLSRPT_DETAILS must be 1..16: set it in smtpc_config.h"
+#endif
+#if SMTPC_TLSRPT_MX_POOL < 64 || SMTPC_TLSRPT_MX_POOL > 1024
+#error "SMTPC_TLSRPT_MX_POOL must be 64..1024: set it in smtpc_config.h"
+#endif
+#if SMTPC_TLSRPT_SUCCESS_BATCH < 1 || SMTPC_TLSRPT_SUCCESS_BATCH > 1000
+#error "SMTPC_TLSRPT_SUCCESS_BATCH must be 1..1000: set it in smtpc_config.h"
+#endif
+#if SMTPC_TLSRPT_KEEP_DAYS < 1 || SMTPC_TLSRPT_KEEP_DAYS > 30
+#error "SMTPC_TLSRPT_KEEP_DAYS must be 1..30: set it in smtpc_config.h"
+#endif
+
 #endif /* SMTPC_CONFIG_CHECK_H */

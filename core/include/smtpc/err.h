@@ -100,7 +100,9 @@ extern "C" {
     X(ERR_CACHE_CORRUPT, -171)                                                                     \
     X(ERR_CACHE_FULL, -172)                                                                        \
     /* -190..-199 TLS-RPT */                                                                       \
-    X(ERR_TLSRPT_OVERFLOW, -190)
+    X(ERR_TLSRPT_OVERFLOW, -190)                                                                   \
+    X(ERR_TLSRPT_TXT_INVALID, -191)                                                                \
+    X(ERR_TLSRPT_DELIVERY, -192)
 
 /** Error and status codes. */
 typedef enum {

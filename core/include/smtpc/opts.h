@@ -231,6 +231,86 @@
 #define SMTPC_CACHE_ENTRIES 8
 #endif
 
+/* ---------------------------------------------------------------- TLS-RPT */
+
+/** TLS reporting (RFC 8460): the `_smtp._tls` lookup in the driver, the
+ *  compact log, gzip and the report mail. Default 1. 0 removes all of it
+ *  (the driver then never looks the record up; events carry rpt=UNKNOWN). */
+#ifndef SMTPC_ENABLE_TLSRPT
+#define SMTPC_ENABLE_TLSRPT 1
+#endif
+
+/** JSON rendering of reports with cJSON (smtpc_tlsrpt_render). Default 1;
+ *  needs cJSON on the include path. Forced to 0 when TLS-RPT is off. */
+#ifndef SMTPC_ENABLE_TLSRPT_JSON
+#define SMTPC_ENABLE_TLSRPT_JSON 1
+#endif
+
+/** 1: smtpc_tlsrpt_render installs cJSON hooks on its arena for the call
+ *  and restores cJSON's defaults after; 0: the integrator manages cJSON's
+ *  hooks (they must then not call malloc if the core is to stay heap-free). */
+#ifndef SMTPC_TLSRPT_CJSON_HOOKS
+#define SMTPC_TLSRPT_CJSON_HOOKS 1
+#endif
+
+/** Longest rua URI kept. Default 128. Range 32..512. Longer ones are
+ *  counted in smtpc_tlsrpt_txt_t::rua_skipped. */
+#ifndef SMTPC_TLSRPT_URI_MAX
+#define SMTPC_TLSRPT_URI_MAX 128
+#endif
+
+/** rua URIs kept per record. Default 2. Range 1..8. */
+#ifndef SMTPC_TLSRPT_RUA_MAX
+#define SMTPC_TLSRPT_RUA_MAX 2
+#endif
+
+/** Policy domains with batched (RAM) success counts at once. Default 4.
+ *  Range 1..32. Cost: ~270 B RAM each. */
+#ifndef SMTPC_TLSRPT_DOMAINS
+#define SMTPC_TLSRPT_DOMAINS 4
+#endif
+
+/** Policy entries per report (a policy can change during a day). Default 2.
+ *  Range 1..4. */
+#ifndef SMTPC_TLSRPT_POLICIES
+#define SMTPC_TLSRPT_POLICIES 2
+#endif
+
+/** Distinct failure groups per report. Default 8. Range 1..16. Beyond it a
+ *  failure is counted in a group without MX/IP/reason (report.overflow). */
+#ifndef SMTPC_TLSRPT_DETAILS
+#define SMTPC_TLSRPT_DETAILS 8
+#endif
+
+/** Bytes of MX names per report (and per day's string table). Default 256. */
+#ifndef SMTPC_TLSRPT_MX_POOL
+#define SMTPC_TLSRPT_MX_POOL 256
+#endif
+
+/** cJSON arena for one report render. Default 4096 (a report with 2
+ *  policies and 8 failure groups needs about 3 KB on 64-bit hosts). */
+#ifndef SMTPC_TLSRPT_ARENA
+#define SMTPC_TLSRPT_ARENA 4096
+#endif
+
+/** Successes counted in RAM before they are written. Default 16. Range
+ *  1..1000. A power cut loses at most this many successes per domain;
+ *  failures are never batched. */
+#ifndef SMTPC_TLSRPT_SUCCESS_BATCH
+#define SMTPC_TLSRPT_SUCCESS_BATCH 16
+#endif
+
+/** Days an undelivered report is kept before the log may reclaim it for a
+ *  new one (RFC 8460 §5.5 retries for up to 24 h). Default 3. */
+#ifndef SMTPC_TLSRPT_KEEP_DAYS
+#define SMTPC_TLSRPT_KEEP_DAYS 3
+#endif
+
+#if !SMTPC_ENABLE_TLSRPT
+#undef SMTPC_ENABLE_TLSRPT_JSON
+#define SMTPC_ENABLE_TLSRPT_JSON 0
+#endif
+
 /* ---------------------------------------------------------------- timeouts */
 
 /** Deadlines per stage, in ms. Defaults are RFC 5321 §4.5.3.2 values; devices

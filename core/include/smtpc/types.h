@@ -183,6 +183,16 @@ typedef enum {
 #define SMTPC_EV_F_STRIP 0x01u
 /** The MX host did not match the policy. */
 #define SMTPC_EV_F_MX_MISMATCH 0x02u
+/** Sessions: the policy fetch of this delivery failed and no policy applied
+ *  (the failure was reported once, by the policy event). */
+#define SMTPC_EV_F_FETCH_FAILED 0x04u
+
+/** What the `_smtp._tls` TXT lookup of the policy domain found. */
+typedef enum {
+    SMTPC_RPT_UNKNOWN = 0,   /**< not looked up (no report hook, TLS-RPT off) */
+    SMTPC_RPT_PUBLISHED = 1, /**< exactly one valid TLSRPT record */
+    SMTPC_RPT_ABSENT = 2     /**< none, several, or invalid (RFC 8460 §3) */
+} smtpc_rpt_published_t;
 
 /**
  * A TLS event, for the TLS-RPT hook (RFC 8460). Strings are valid during the
@@ -199,6 +209,11 @@ typedef struct smtpc_tls_event {
     const char *policy_id; /**< "" when none */
     const void *policy;    /**< const smtpc_sts_policy_t * in force, or NULL */
     const char *mx_host;   /**< sessions: the MX; policy: "mta-sts.<domain>" */
+    uint8_t rpt;           /**< ::smtpc_rpt_published_t for @ref domain */
+    uint8_t tls_reached;   /**< sessions: ::smtpc_tls_reached_t */
+    uint8_t ip_len;        /**< sessions: 4 or 16 when @ref ip holds the address
+                                connected to, 0 unknown */
+    uint8_t ip[16];        /**< network byte order */
 } smtpc_tls_event_t;
 
 /** Report hook: called by the driver for every policy decision and every
