@@ -17,6 +17,9 @@
 #   CJSON_SOURCE_DIR      unpacked cJSON tree (default ${SMTPC_DEPS_DIR}/src/cjson)
 #   SMTPC_MBEDTLS_CONFIG  mbedTLS config header, passed as MBEDTLS_CONFIG_FILE
 #                         (default boards/host/mbedtls_config.h)
+#   SMTPC_MBEDTLS_FILES   optional (normal variable): library/*.c base names to
+#                         compile, e.g. "aes;gcm;ssl_tls"; default all of them
+#                         (cross builds list only what their config needs)
 #
 # A missing tree is not an error: the functions print a status line, create
 # no target, and callers test with if(TARGET ...). mbedTLS's own CMakeLists
@@ -69,6 +72,12 @@ function(smtpc_deps_mbedtls)
   endif()
 
   file(GLOB _all CONFIGURE_DEPENDS "${_src}/library/*.c")
+  if(SMTPC_MBEDTLS_FILES)
+    set(_all "")
+    foreach(_n IN LISTS SMTPC_MBEDTLS_FILES)
+      list(APPEND _all "${_src}/library/${_n}.c")
+    endforeach()
+  endif()
   set(_crypto "")
   set(_x509 "")
   set(_tls "")

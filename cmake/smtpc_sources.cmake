@@ -18,7 +18,12 @@ set(SMTPC_CORE_SOURCES
     "${SMTPC_ROOT}/core/src/smtpc_smtp.c"
     "${SMTPC_ROOT}/core/src/smtpc_client.c"
     "${SMTPC_ROOT}/core/src/smtpc_kvs.c"
-    "${SMTPC_ROOT}/core/src/smtpc_cache.c")
+    "${SMTPC_ROOT}/core/src/smtpc_cache.c"
+    "${SMTPC_ROOT}/core/src/smtpc_tlsrpt.c"
+    "${SMTPC_ROOT}/core/src/smtpc_gzip.c"
+    "${SMTPC_ROOT}/core/src/smtpc_tlsrpt_json.c"
+    "${SMTPC_ROOT}/core/src/smtpc_tlsrpt_mail.c"
+    "${SMTPC_ROOT}/core/src/smtpc_upload.c")
 
 set(SMTPC_PORT_POSIX_INCLUDE_DIRS "${SMTPC_ROOT}/port/posix")
 set(SMTPC_PORT_POSIX_SOURCES
@@ -27,9 +32,23 @@ set(SMTPC_PORT_POSIX_SOURCES
     "${SMTPC_ROOT}/port/posix/smtpc_posix_blocking.c"
     "${SMTPC_ROOT}/port/posix/smtpc_posix_dns.c")
 
+# lwIP port (port/lwip/lwip.cmake builds lwIP and these against a board's
+# lwipopts.h): the raw-API variant (NO_SYS=1 superloop or the tcpip thread)
+# and the sockets variant (LWIP_SOCKET, NO_SYS=0), which also needs the raw
+# sources' resolver, clock and rng.
+set(SMTPC_PORT_LWIP_INCLUDE_DIRS "${SMTPC_ROOT}/port/lwip")
+set(SMTPC_PORT_LWIP_RAW_SOURCES
+    "${SMTPC_ROOT}/port/lwip/smtpc_lwip_raw.c"
+    "${SMTPC_ROOT}/port/lwip/smtpc_lwip_dns.c"
+    "${SMTPC_ROOT}/port/lwip/smtpc_lwip_resolve.c"
+    "${SMTPC_ROOT}/port/lwip/smtpc_lwip_sys.c")
+set(SMTPC_PORT_LWIP_SOCKETS_SOURCES
+    "${SMTPC_ROOT}/port/lwip/smtpc_lwip_sockets.c")
+
 set(SMTPC_PORT_MBEDTLS_INCLUDE_DIRS "${SMTPC_ROOT}/port/mbedtls")
 set(SMTPC_PORT_MBEDTLS_SOURCES
-    "${SMTPC_ROOT}/port/mbedtls/smtpc_mbedtls.c")
+    "${SMTPC_ROOT}/port/mbedtls/smtpc_mbedtls.c"
+    "${SMTPC_ROOT}/port/mbedtls/smtpc_dkim.c")
 
 # Flash backends: a RAM-backed NOR (portable) and a host file behaving like
 # NOR (POSIX). The power-cut emulator over the RAM backend is for tests only.

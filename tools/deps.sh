@@ -1,24 +1,31 @@
 #!/usr/bin/env bash
 # Install the Debian packages smtpc needs, and only those missing.
 #
-#   tools/deps.sh build          compilers, CMake, mbed TLS, cJSON, cmocka, valgrind, clang
+#   tools/deps.sh build          compilers, CMake, mbed TLS, cJSON, cmocka, valgrind, clang,
+#                                cppcheck, clang-tidy, clang-format, gcc-multilib (-m32)
 #   tools/deps.sh world          the interop peers: Postfix, unbound, nginx, OpenSSL, swaks,
 #                                mta-sts-query (postfix-mta-sts-resolver)...
 #   tools/deps.sh build world    both
+#   tools/deps.sh cross          cross toolchains for boards/cortex-m4 and boards/riscv32
 #
 # Silent when everything is present. Needs root (or sudo) only to install.
 set -euo pipefail
 
 readonly BUILD_PKGS=(build-essential cmake pkg-config libmbedtls-dev libcjson-dev libcmocka-dev
-                     valgrind clang llvm zlib1g-dev)
+                     valgrind clang llvm zlib1g-dev
+                     cppcheck clang-tidy clang-format gcc-multilib python3)
 readonly WORLD_PKGS=(postfix unbound nginx-light openssl iproute2 sasl2-bin libsasl2-modules
                      dnsutils swaks libnet-ssleay-perl libio-socket-ssl-perl libnet-dns-perl
-                     curl msmtp postfix-mta-sts-resolver)
+                     curl msmtp postfix-mta-sts-resolver python3-dkim)
+# arm-none-eabi-gcc + newlib(-nano); riscv64-unknown-elf-gcc (no libc: the
+# riscv32 board is freestanding); dpkg-dev for tools/fetch-sources.sh.
+readonly CROSS_PKGS=(gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi
+                     gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf dpkg-dev)
 # The distro services of these would bind the ports the interop world uses.
 readonly WORLD_SERVICES=(postfix unbound nginx)
 
 usage() {
-    echo "usage: $0 build|world [build|world ...]" >&2
+    echo "usage: $0 build|world|cross [build|world|cross ...]" >&2
     exit 2
 }
 
@@ -57,6 +64,7 @@ for group in "$@"; do
     case "$group" in
         build) pkgs=("${BUILD_PKGS[@]}") ;;
         world) pkgs=("${WORLD_PKGS[@]}"); want_world=1 ;;
+        cross) pkgs=("${CROSS_PKGS[@]}") ;;
         *) usage ;;
     esac
     for p in "${pkgs[@]}"; do

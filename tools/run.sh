@@ -3,7 +3,8 @@
 #
 #   tools/run.sh build    configure and build into build/
 #   tools/run.sh test     build, ctest, sanitizer build + ctest, valgrind on the
-#                         unit tests, then the interop suite (needs root)
+#                         unit tests, cross builds (tools/cross.sh), then the
+#                         interop suite (needs root)
 #   tools/run.sh demo     build and run the simulator demo
 #
 # Works from any directory. Environment: SMTPC_JOBS (parallel jobs, default 2).
@@ -123,6 +124,42 @@ valgrind_unit() {
     fi
 }
 
+# Run a real-peer suite as root (sudo -n when not root): NAME for the summary,
+# PREFIX of its closing "PREFIX: N passed, M failed" line (counted in the
+# tally), LOG file name, then the command. Exit 77 is the suite's "cannot run
+# here": a skip, not a pass.
+run_root_suite() { # name prefix log command...
+    local name=$1 prefix=$2 log="$LOGDIR/$3" rc=0 line
+    shift 3
+    local runner=()
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+            runner=(sudo -n)
+        else
+            echo "skipped: $name needs root (network namespaces, Postfix, TAP)"
+            record "$name" SKIP
+            return
+        fi
+    fi
+    mkdir -p "$LOGDIR"
+    set +e
+    "${runner[@]}" "$@" | tee "$log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    line=$(grep -E "^$prefix: [0-9]+ passed, [0-9]+ failed" "$log" | tail -1 || true)
+    if [ -n "$line" ]; then
+        tally_pass=$((tally_pass + $(printf '%s' "$line" | sed -E "s/^$prefix: ([0-9]+) passed.*/\1/")))
+        tally_fail=$((tally_fail + $(printf '%s' "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')))
+    elif [ "$rc" -ne 77 ]; then
+        tally_fail=$((tally_fail + 1))
+    fi
+    case "$rc" in
+        0) record "$name" PASS ;;
+        77) record "$name" SKIP ;;
+        *) record "$name" FAIL ;;
+    esac
+}
+
 interop() {
     local script=tests/interop/run.sh
     section "interop (Postfix, unbound, nginx)"
@@ -131,43 +168,35 @@ interop() {
         record interop SKIP
         return
     fi
-    local runner=()
-    if [ "$(id -u)" -ne 0 ]; then
-        if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-            runner=(sudo -n)
-        else
-            echo "skipped: the interop suite needs root (network namespaces, Postfix)"
-            record interop SKIP
-            return
-        fi
-    fi
     # The world's state goes to the build directory to keep the tree clean.
-    # Exit 77 is the suite's "cannot run here", which is a skip, not a pass.
-    local rc=0 line
-    mkdir -p "$LOGDIR"
-    set +e
-    "${runner[@]}" env TW_STATE="$ROOT/build/interop-state" bash "$script" build/examples |
-        tee "$LOGDIR/interop.log"
-    rc=${PIPESTATUS[0]}
-    set -e
-    line=$(grep -E '^interop: [0-9]+ passed, [0-9]+ failed' "$LOGDIR/interop.log" | tail -1 || true)
-    if [ -n "$line" ]; then
-        tally_pass=$((tally_pass + $(printf '%s' "$line" | sed -E 's/^interop: ([0-9]+) passed.*/\1/')))
-        tally_fail=$((tally_fail + $(printf '%s' "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')))
-    elif [ "$rc" -ne 77 ]; then
+    run_root_suite interop interop interop.log \
+        env TW_STATE="$ROOT/build/interop-state" bash "$script" build/examples
+}
+
+# lwIP: a host-lwip build (lwIP and mbedTLS built from Debian's source
+# packages, fetched once into build/deps) in build/host-lwip, and its interop
+# run over a TAP device in a namespace of its own (smtpc-lwip). The checks
+# count in the closing tally like the interop suite's.
+lwip() {
+    section "lwIP (host-lwip build, interop over TAP)"
+    if ! tools/fetch-sources.sh build/deps lwip mbedtls >/dev/null ||
+        ! cmake -S . -B build/host-lwip -DSMTPC_BOARD=host-lwip \
+            -DSMTPC_DEPS_DIR="$ROOT/build/deps" -DCMAKE_BUILD_TYPE=RelWithDebInfo ||
+        ! cmake --build build/host-lwip -j"$JOBS"; then
+        record "lwip (build)" FAIL
         tally_fail=$((tally_fail + 1))
+        return
     fi
-    case "$rc" in
-        0) record interop PASS ;;
-        77) record interop SKIP ;;
-        *) record interop FAIL ;;
-    esac
+    record "lwip (build)" PASS
+    run_root_suite "lwip (interop)" interop-lwip interop-lwip.log \
+        env TW_NS=smtpc-lwip TW_STATE="$ROOT/build/lwip-state" \
+        bash tests/interop/lwip/run.sh build/host-lwip/boards/host-lwip
 }
 
 do_test() {
     local start=$SECONDS
     section "dependencies"
-    tools/deps.sh build world
+    tools/deps.sh build world cross
     if ! do_build; then
         record build FAIL
     else
@@ -175,7 +204,16 @@ do_test() {
         step "ctest" ctest_main
         step "sanitizers (asan+ubsan)" asan_build_and_test
         valgrind_unit
+        # Robustness (issue 9): each fuzz target for a short fixed time on top
+        # of the corpus replay in ctest, the configuration matrix, cppcheck +
+        # clang-tidy + clang-format, and the stack report (no recursion).
+        step "fuzz (8 s per target)" tools/fuzz.sh 8
+        step "configuration matrix" tools/matrix.sh
+        step "static analysis" tools/static.sh
+        step "stack (no recursion)" tools/stack.sh
+        step "cross (cortex-m4, riscv32)" tools/cross.sh
         interop
+        lwip
     fi
     section "summary ($((SECONDS - start)) s)"
     printf '%s\n' "${results[@]}"

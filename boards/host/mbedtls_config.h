@@ -227,9 +227,9 @@
 /* Smaller exponentiation / scalar-multiplication windows and no cached
  * fixed-point tables: slower, but far less arena during RSA verification
  * and ECDHE, the handshake's peak. Same values as a device. */
-#define MBEDTLS_MPI_WINDOW_SIZE        2
-#define MBEDTLS_ECP_WINDOW_SIZE        2
-#define MBEDTLS_ECP_FIXED_POINT_OPTIM  0
+#define MBEDTLS_MPI_WINDOW_SIZE       2
+#define MBEDTLS_ECP_WINDOW_SIZE       2
+#define MBEDTLS_ECP_FIXED_POINT_OPTIM 0
 
 /* Largest curve compiled in is P-384. */
 #define MBEDTLS_ECP_MAX_BITS 384

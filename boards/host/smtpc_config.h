@@ -3,7 +3,7 @@
 #ifndef SMTPC_CONFIG_HOST_H
 #define SMTPC_CONFIG_HOST_H
 
-#define SMTPC_MAX_RCPT 16
+#define SMTPC_MAX_RCPT    16
 #define SMTPC_RX_BUF_SIZE 512
 #define SMTPC_TX_BUF_SIZE 1024
 

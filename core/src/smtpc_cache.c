@@ -5,10 +5,10 @@
 #include "smtpc/cache.h"
 #include "smtpc_priv.h"
 
-#define CACHE_FMT 1u
-#define KEY_POLICY 'P'
+#define CACHE_FMT   1u
+#define KEY_POLICY  'P'
 #define KEY_REFRESH 'R'
-#define KEY_FLOOR 'T'
+#define KEY_FLOOR   'T'
 
 /* Longest max_age a policy may carry (RFC 8461 §3.2). */
 #define CACHE_MAX_AGE_MAX 31557600u
@@ -114,9 +114,9 @@ static void enc_policy(wr_t *w, const smtpc_sts_entry_t *e)
     wr_le(w, e->policy.max_age, 4);
     wr_u8(w, e->policy.mx_count);
     wr_le(w, e->policy.mx_pool_len, 2);
-    wr_bytes(w, e->policy.mx_pool, e->policy.mx_pool_len <= sizeof(e->policy.mx_pool)
-                                       ? e->policy.mx_pool_len
-                                       : sizeof(e->policy.mx_pool));
+    wr_bytes(w, e->policy.mx_pool,
+             e->policy.mx_pool_len <= sizeof(e->policy.mx_pool) ? e->policy.mx_pool_len
+                                                                : sizeof(e->policy.mx_pool));
 }
 
 /* The state part: fetch time and back-off. */
@@ -150,7 +150,8 @@ static int pool_ok(const smtpc_sts_policy_t *pol)
             n++;
         }
     }
-    return n == pol->mx_count && (pol->mx_pool_len == 0u || pol->mx_pool[pol->mx_pool_len - 1u] == '\0');
+    return n == pol->mx_count &&
+           (pol->mx_pool_len == 0u || pol->mx_pool[pol->mx_pool_len - 1u] == '\0');
 }
 
 static int dec_policy(rd_t *r, smtpc_sts_entry_t *e)

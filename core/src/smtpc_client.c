@@ -5,9 +5,12 @@
 
 #include "smtpc/client.h"
 #include "smtpc/idna.h"
+#include "smtpc/tlsrpt.h"
 #include "smtpc_priv.h"
 
-enum { P_IDLE = 0, P_STS, P_DNS, P_CONNECT, P_TLS, P_SMTP, P_DONE };
+/* P_NEXT: the current domain is decided; client_advance() starts the next
+ * one (a loop, not a call chain: the driver never recurses). */
+enum { P_IDLE = 0, P_STS, P_DNS, P_CONNECT, P_TLS, P_SMTP, P_NEXT, P_DONE };
 
 /* Progress steps taken in one smtpc_client_step() call before yielding, so a
  * fast peer cannot monopolise the caller's loop. */
@@ -311,10 +314,23 @@ static int client_smtp_round(smtpc_client_t *c, int *progress, uint32_t now)
     return rc;
 }
 
+/* The address connected to, for the receiving-ip of TLS reports. */
+static void client_note_peer(smtpc_client_t *c)
+{
+    uint8_t len = 0;
+    c->peer_len = 0;
+    if (c->plat->net->peer != NULL &&
+        c->plat->net->peer(c->plat->net_ctx, c->peer, &len) == SMTPC_OK &&
+        (len == 4u || len == 16u)) {
+        c->peer_len = len;
+    }
+}
+
 static int client_connect_step(smtpc_client_t *c, int *progress)
 {
     int rc = c->plat->net->connect_poll(c->plat->net_ctx, &c->tcp);
     if (rc == SMTPC_OK) {
+        client_note_peer(c);
         c->tcp_open = 1;
         c->phase = P_SMTP;
         *progress = 1;
@@ -325,7 +341,11 @@ static int client_connect_step(smtpc_client_t *c, int *progress)
 }
 
 static int client_begin_domain(smtpc_client_t *c);
+#if SMTPC_ENABLE_MX
 static int client_hosts_ready(smtpc_client_t *c);
+static int client_policy_ready(smtpc_client_t *c);
+static int client_domain_fail(smtpc_client_t *c, int rc, uint8_t stage);
+#endif
 
 /* ------------------------------------------------------ sessions ----- */
 
@@ -349,7 +369,12 @@ static uint16_t client_port(const smtpc_client_t *c)
 /* The policy in force for the current domain, or NULL. */
 static const smtpc_sts_policy_t *client_policy(const smtpc_client_t *c)
 {
+#if SMTPC_ENABLE_MX
     return c->sts_on ? smtpc_sts_policy(&c->mem->sts) : NULL;
+#else
+    (void)c;
+    return NULL;
+#endif
 }
 
 /* The settings of the next session: the caller's, raised by the policy.
@@ -384,8 +409,8 @@ static int client_begin_session(smtpc_client_t *c)
     client_session_cfg(c);
     /* A fresh engine first: a session that cannot start must not inherit the
      * outcome of the previous one. */
-    rc = smtpc_smtp_init(&c->smtp, &c->scfg, &c->sub, &c->sres, c->mem->tx,
-                         sizeof(c->mem->tx), c->mem->rx, sizeof(c->mem->rx));
+    rc = smtpc_smtp_init(&c->smtp, &c->scfg, &c->sub, &c->sres, c->mem->tx, sizeof(c->mem->tx),
+                         c->mem->rx, sizeof(c->mem->rx));
     if (rc != SMTPC_OK) {
         return rc;
     }
@@ -417,8 +442,10 @@ static int client_begin_session(smtpc_client_t *c)
     client_trace2(c, "connecting to", c->host);
     c->stage = SMTPC_STAGE_NONE;
     client_track_stage(c, client_now(c));
+    c->peer_len = 0;
     rc = c->plat->net->connect(c->plat->net_ctx, c->host, client_port(c), &c->tcp);
     if (rc == SMTPC_OK) {
+        client_note_peer(c);
         c->tcp_open = 1;
         c->phase = P_SMTP;
         client_trace(c, "connected");
@@ -427,6 +454,7 @@ static int client_begin_session(smtpc_client_t *c)
     return rc;
 }
 
+#if SMTPC_ENABLE_MX
 /* May another MX host be tried after this outcome? Only when nothing of the
  * transaction happened (no MAIL was answered), so no message is duplicated
  * and a 5xx to MAIL/RCPT stays final (RFC 5321 §5.1). */
@@ -450,6 +478,7 @@ static int client_retryable(const smtpc_client_t *c, int rc)
     }
     return !c->expired && c->sres.stage < SMTPC_STAGE_MAIL;
 }
+#endif
 
 /* Fold a finished session into the aggregate result. */
 static void client_fold_session(smtpc_client_t *c)
@@ -541,6 +570,7 @@ static int client_same_domain(const char *a, const char *b)
     return 0;
 }
 
+#if SMTPC_ENABLE_MX
 /* MX answers go straight into the list (the best SMTPC_MAX_MX are kept). */
 static int client_mx_cb(void *arg, const smtpc_dns_rr_t *rr)
 {
@@ -567,6 +597,7 @@ static int client_literal_domain(smtpc_client_t *c, const char *dom)
     c->mem->mx.count = 1;
     return client_hosts_ready(c);
 }
+#endif
 
 /* ------------------------------------------------------- MTA-STS ----- */
 
@@ -575,7 +606,6 @@ static void client_report(const smtpc_client_t *c, uint8_t kind, int err, uint8_
                           uint8_t flags, const char *mx_host)
 {
     smtpc_tls_event_t ev;
-    const smtpc_sts_t *st = &c->mem->sts;
     if (c->plat->report == NULL) {
         return;
     }
@@ -584,10 +614,24 @@ static void client_report(const smtpc_client_t *c, uint8_t kind, int err, uint8_
     ev.err = err;
     ev.cert = cert;
     ev.flags = flags;
-    ev.domain = c->domain;
+    ev.domain = "";
     ev.mx_host = mx_host;
     ev.policy_id = "";
+    ev.rpt = c->rpt;
+    if (kind == SMTPC_EV_SESSION) {
+        ev.tls_reached = c->sres.tls_reached;
+        if (c->fetch_failed) {
+            ev.flags = (uint8_t)(ev.flags | SMTPC_EV_F_FETCH_FAILED);
+        }
+        if (c->peer_len != 0u && mx_host == c->host) {
+            ev.ip_len = c->peer_len;
+            memcpy(ev.ip, c->peer, sizeof(ev.ip));
+        }
+    }
+#if SMTPC_ENABLE_MX
+    ev.domain = c->domain;
     if (c->sts_on) {
+        const smtpc_sts_t *st = &c->mem->sts;
         ev.sts_applied = st->applied;
         if (st->applied != SMTPC_STS_APPLY_NONE) {
             ev.sts_mode = st->entry.policy.mode;
@@ -595,8 +639,11 @@ static void client_report(const smtpc_client_t *c, uint8_t kind, int err, uint8_
             ev.policy = &st->entry.policy;
         }
     }
+#endif
     c->plat->report(c->plat->report_arg, &ev);
 }
+
+#if SMTPC_ENABLE_MX
 
 /* The MTA-STS decision of the current domain is made: note it in the result,
  * report it, and go on with the MX lookup (or the smarthost session). */
@@ -625,8 +672,20 @@ static int client_sts_done(smtpc_client_t *c)
         r->flags |= pol->mode == SMTPC_STS_MODE_ENFORCE ? SMTPC_RESULT_STS_ENFORCED
                                                         : SMTPC_RESULT_STS_TESTING;
     }
-    client_report(c, SMTPC_EV_POLICY, st->fetched ? st->fetch_rc : SMTPC_OK, SMTPC_CERT_NOT_CHECKED,
-                  0, st->fetched ? st->host : "");
+    c->fetch_failed =
+        (uint8_t)(st->fetched && st->fetch_rc != SMTPC_OK && st->applied == SMTPC_STS_APPLY_NONE);
+    return client_policy_ready(c);
+}
+
+/* The policy of the domain is known: report it, then look the MX hosts up
+ * (or go to the smarthost). */
+static int client_policy_go(smtpc_client_t *c)
+{
+    const smtpc_sts_t *st = &c->mem->sts;
+    if (c->sts_on) {
+        client_report(c, SMTPC_EV_POLICY, st->fetched ? st->fetch_rc : SMTPC_OK,
+                      SMTPC_CERT_NOT_CHECKED, 0, st->fetched ? st->host : "");
+    }
     if (c->cfg->mode != SMTPC_MODE_MX) {
         return client_hosts_ready(c);
     }
@@ -636,6 +695,88 @@ static int client_sts_done(smtpc_client_t *c)
     client_trace2(c, "MX lookup for", c->domain);
     return smtpc_dns_start(&c->mem->q.dns, &c->dns_io, c->domain, SMTPC_DNS_TYPE_MX, client_mx_cb,
                            c);
+}
+
+#if SMTPC_ENABLE_TLSRPT
+/* Each TXT answer of `_smtp._tls.<domain>`: count the records that begin
+ * with v=TLSRPTv1 and the valid ones (RFC 8460 §3: exactly one must be
+ * left). A record too long to join still counts as a candidate, so it can
+ * never hide a second one; it cannot be checked, so it is not valid. */
+static int client_rpt_cb(void *arg, const smtpc_dns_rr_t *rr)
+{
+    smtpc_client_t *c = (smtpc_client_t *)arg;
+    size_t len = 0;
+    int rc = smtpc_dns_txt_join(rr, (char *)c->mem->tx, sizeof(c->mem->tx), &len);
+    if (rc != SMTPC_OK) {
+        size_t off = 0;
+        len = 0;
+        while (off < rr->rdlen && len < sizeof(c->mem->tx)) {
+            size_t k = rr->rdata[off++];
+            size_t n;
+            k = k < (size_t)rr->rdlen - off ? k : (size_t)rr->rdlen - off;
+            n = k < sizeof(c->mem->tx) - len ? k : sizeof(c->mem->tx) - len;
+            memcpy(c->mem->tx + len, rr->rdata + off, n);
+            len += n;
+            off += k;
+        }
+    }
+    if (smtpc_tlsrpt_txt_is_candidate((const char *)c->mem->tx, len)) {
+        if (c->rpt_cand < 255u) {
+            c->rpt_cand++;
+        }
+        if (rc == SMTPC_OK &&
+            smtpc_tlsrpt_txt_parse((const char *)c->mem->tx, len, NULL) == SMTPC_OK &&
+            c->rpt_valid < 255u) {
+            c->rpt_valid++;
+        }
+    }
+    return SMTPC_OK;
+}
+
+/* The `_smtp._tls` lookup ended: only a domain with exactly one valid
+ * record gets its sessions logged. A failed lookup is not fatal. */
+static int client_rpt_done(smtpc_client_t *c, int rc)
+{
+    smtpc_dns_stop(&c->mem->q.dns);
+    c->rpt_query = 0;
+    if (rc == SMTPC_ERR_TIMEOUT && c->expired) {
+        return client_domain_fail(c, rc, SMTPC_STAGE_DNS);
+    }
+    c->rpt =
+        (uint8_t)(rc == SMTPC_OK && c->rpt_cand == 1u && c->rpt_valid == 1u ? SMTPC_RPT_PUBLISHED
+                                                                            : SMTPC_RPT_ABSENT);
+    client_trace(c, c->rpt == SMTPC_RPT_PUBLISHED ? "TLS-RPT: record found, sessions reported"
+                                                  : "TLS-RPT: no record, sessions not reported");
+    return client_policy_go(c);
+}
+#endif
+
+/* Before the MX lookup: does the domain publish a TLSRPT record? Asked only
+ * when a report hook is installed. */
+static int client_policy_ready(smtpc_client_t *c)
+{
+#if SMTPC_ENABLE_TLSRPT
+    if (c->plat->report != NULL && !c->cfg->tlsrpt_off && c->plat->dgram != NULL) {
+        char name[SMTPC_DNS_NAME_BUF];
+        size_t n = smtpc_strnlen_(c->domain, SMTPC_DNS_NAME_BUF - 1u);
+        if (n + 11u < sizeof(name)) {
+            memcpy(name, "_smtp._tls.", 11);
+            memcpy(name + 11, c->domain, n);
+            name[11u + n] = '\0';
+            c->rpt_query = 1;
+            c->rpt_cand = 0;
+            c->rpt_valid = 0;
+            c->phase = P_DNS;
+            c->stage = SMTPC_STAGE_NONE;
+            client_track_stage(c, client_now(c));
+            client_trace2(c, "TLS-RPT lookup for", c->domain);
+            return smtpc_dns_start(&c->mem->q.dns, &c->dns_io, name, SMTPC_DNS_TYPE_TXT,
+                                   client_rpt_cb, c);
+        }
+        c->rpt = SMTPC_RPT_ABSENT; /* the name cannot be formed: no report */
+    }
+#endif
+    return client_policy_go(c);
 }
 
 /* The first MX at or after @p from that may be used: under enforce only the
@@ -660,7 +801,8 @@ static int client_domain_fail(smtpc_client_t *c, int rc, uint8_t stage)
     c->sres.err = rc;
     c->result.stage = stage;
     client_domain_result(c, rc);
-    return client_begin_domain(c);
+    c->phase = P_NEXT;
+    return SMTPC_OK;
 }
 
 /* The host list of the domain is final: match it against the policy and
@@ -676,13 +818,14 @@ static int client_hosts_ready(smtpc_client_t *c)
         smtpc_mx_verdict_t *v = &c->result.mx[i];
         v->err = SMTPC_OK;
         if (pol != NULL) {
-            v->policy = smtpc_sts_mx_allowed(pol, l->mx[i].host) ? SMTPC_MX_MATCH
-                                                                 : SMTPC_MX_NO_MATCH;
+            v->policy =
+                smtpc_sts_mx_allowed(pol, l->mx[i].host) ? SMTPC_MX_MATCH : SMTPC_MX_NO_MATCH;
         }
-        if (v->policy == SMTPC_MX_NO_MATCH) {
-            client_trace2(c, pol->mode == SMTPC_STS_MODE_ENFORCE
-                                 ? "MTA-STS enforce: MX not in policy, skipped:"
-                                 : "MTA-STS testing: MX not in policy (reported):",
+        if (pol != NULL && v->policy == SMTPC_MX_NO_MATCH) {
+            client_trace2(c,
+                          pol->mode == SMTPC_STS_MODE_ENFORCE
+                              ? "MTA-STS enforce: MX not in policy, skipped:"
+                              : "MTA-STS testing: MX not in policy (reported):",
                           l->mx[i].host);
             if (pol->mode == SMTPC_STS_MODE_ENFORCE) {
                 v->err = SMTPC_ERR_STS_MX_NOT_ALLOWED;
@@ -701,6 +844,7 @@ static int client_hosts_ready(smtpc_client_t *c)
     c->host = l->mx[c->mx_idx].host;
     return client_begin_session(c);
 }
+#endif /* SMTPC_ENABLE_MX */
 
 /* --------------------------------------------------------- domains ----- */
 
@@ -740,9 +884,18 @@ static int client_begin_domain(smtpc_client_t *c)
     c->result.sts_fetch_err = 0;
     c->result.sts_id[0] = '\0';
     c->sts_on = 0;
+    c->rpt = SMTPC_RPT_UNKNOWN;
+    c->rpt_query = 0;
+    c->fetch_failed = 0;
+    c->peer_len = 0;
     c->mx_idx = 0;
-    memset(&c->mem->mx, 0, sizeof(c->mem->mx));
     memset(&c->sres, 0, sizeof(c->sres));
+#if !SMTPC_ENABLE_MX
+    (void)rc;
+    c->host = c->cfg->host;
+    return client_begin_session(c);
+#else
+    memset(&c->mem->mx, 0, sizeof(c->mem->mx));
     if (c->cfg->mode != SMTPC_MODE_MX) {
         c->host = c->cfg->host;
         if (c->cfg->sts_domain == NULL) {
@@ -786,21 +939,17 @@ static int client_begin_domain(smtpc_client_t *c)
         client_trace2(c, "MTA-STS discovery for", c->domain);
         return smtpc_sts_start(&c->mem->sts, &c->sts_io, &b, c->domain, 0);
     }
-    if (c->cfg->mode != SMTPC_MODE_MX) {
-        return client_hosts_ready(c);
-    }
-    client_track_stage(c, client_now(c));
-    client_trace2(c, "MX lookup for", c->domain);
-    return smtpc_dns_start(&c->mem->q.dns, &c->dns_io, c->domain, SMTPC_DNS_TYPE_MX, client_mx_cb,
-                           c);
+    return client_policy_ready(c);
+#endif
 }
 
+#if SMTPC_ENABLE_MX
 /* RFC 5321 §5.1: an MX exchange is a domain name; an address literal in an
  * MX record is not valid and is skipped. */
 static int client_mx_is_literal(const char *h)
 {
     size_t i;
-    for (i = 0; h[i] != '\0' && i < SMTPC_DNS_NAME_BUF; i++) {
+    for (i = 0; i < SMTPC_DNS_NAME_BUF && h[i] != '\0'; i++) {
         if ((h[i] < '0' || h[i] > '9') && h[i] != '.') {
             return 0;
         }
@@ -847,11 +996,14 @@ static int client_dns_done(smtpc_client_t *c, int rc)
     }
     return client_hosts_ready(c);
 }
+#endif /* SMTPC_ENABLE_MX */
 
 static int client_session_done(smtpc_client_t *c, int err)
 {
     int rc = client_session_close(c, err);
+#if SMTPC_ENABLE_MX
     uint8_t next;
+#endif
     client_fold_session(c);
     if (c->mx_idx < c->result.mx_count) {
         smtpc_mx_verdict_t *v = &c->result.mx[c->mx_idx];
@@ -866,6 +1018,7 @@ static int client_session_done(smtpc_client_t *c, int err)
     } else if (c->plat->report != NULL) {
         client_report(c, SMTPC_EV_SESSION, rc, c->sres.cert, 0, c->host);
     }
+#if SMTPC_ENABLE_MX
     next = client_pick_mx(c, (unsigned)c->mx_idx + 1u);
     if (c->cfg->mode == SMTPC_MODE_MX && next < c->mem->mx.count && client_retryable(c, rc)) {
         /* client_begin_session() rewinds the body, or reports NO_REWIND. */
@@ -874,8 +1027,10 @@ static int client_session_done(smtpc_client_t *c, int err)
         client_trace(c, "trying the next MX");
         return client_begin_session(c);
     }
+#endif
     client_domain_result(c, rc);
-    return client_begin_domain(c);
+    c->phase = P_NEXT;
+    return SMTPC_OK;
 }
 
 /* The current unit (DNS query or session) ended with @p rc: move on until
@@ -884,10 +1039,15 @@ static int client_session_done(smtpc_client_t *c, int err)
 static int client_advance(smtpc_client_t *c, int rc)
 {
     unsigned guard;
-    for (guard = 0; guard < (SMTPC_MAX_RCPT + 1u) * (SMTPC_MAX_MX + 3u); guard++) {
+    for (guard = 0; guard < (SMTPC_MAX_RCPT + 1u) * (2u * SMTPC_MAX_MX + 8u); guard++) {
         if (rc == SMTPC_IN_PROGRESS || c->phase == P_DONE) {
             return c->phase == P_DONE ? c->status : SMTPC_IN_PROGRESS;
         }
+        if (c->phase == P_NEXT) {
+            rc = client_begin_domain(c);
+            continue;
+        }
+#if SMTPC_ENABLE_MX
         if (c->phase == P_STS && rc != SMTPC_OK) {
             /* Cut short (deadline): close the policy fetch's socket and TLS,
              * and say in the result where the discovery stood. */
@@ -900,10 +1060,17 @@ static int client_advance(smtpc_client_t *c, int rc)
         if (c->phase == P_STS) {
             rc = rc == SMTPC_OK ? client_sts_done(c) : client_domain_fail(c, rc, SMTPC_STAGE_STS);
         } else if (c->phase == P_DNS) {
+#if SMTPC_ENABLE_TLSRPT
+            rc = c->rpt_query ? client_rpt_done(c, rc) : client_dns_done(c, rc);
+#else
             rc = client_dns_done(c, rc);
+#endif
         } else {
             rc = client_session_done(c, rc);
         }
+#else
+        rc = client_session_done(c, rc);
+#endif
     }
     client_close(c);
     c->last_err = SMTPC_ERR_INTERNAL;
@@ -920,7 +1087,7 @@ int smtpc_client_init(smtpc_client_t *c, const smtpc_client_cfg_t *cfg,
         (platform->tls == NULL && cfg->session.tls_mode != SMTPC_TLS_NONE) ||
         (cfg->mode == SMTPC_MODE_SUBMISSION && cfg->host == NULL) ||
         ((cfg->mode == SMTPC_MODE_MX || (cfg->sts_domain != NULL && !cfg->sts_off)) &&
-         (platform->dgram == NULL || platform->rng == NULL)) ||
+         (!SMTPC_ENABLE_MX || platform->dgram == NULL || platform->rng == NULL)) ||
         cfg->mode > SMTPC_MODE_MX) {
         return SMTPC_ERR_BAD_ARG;
     }
@@ -929,6 +1096,7 @@ int smtpc_client_init(smtpc_client_t *c, const smtpc_client_cfg_t *cfg,
     c->plat = platform;
     c->mem = mem;
     c->status = SMTPC_ERR_STATE;
+#if SMTPC_ENABLE_MX
     c->dns_io.dgram = platform->dgram;
     c->dns_io.dgram_ctx = platform->dgram_ctx;
     c->dns_io.net = platform->net;
@@ -947,11 +1115,11 @@ int smtpc_client_init(smtpc_client_t *c, const smtpc_client_cfg_t *cfg,
     c->sts_io.trace = platform->trace;
     c->sts_io.trace_arg = platform->trace_arg;
     c->sts_io.fetch_timeout_ms = cfg->timeouts.sts_fetch_ms;
+#endif
     return SMTPC_OK;
 }
 
-int smtpc_client_start(smtpc_client_t *c, const smtpc_envelope_t *env,
-                       const smtpc_body_src_t *body)
+int smtpc_client_start(smtpc_client_t *c, const smtpc_envelope_t *env, const smtpc_body_src_t *body)
 {
     int rc;
     if (c == NULL || c->cfg == NULL || env == NULL || body == NULL || body->read == NULL) {
@@ -963,7 +1131,9 @@ int smtpc_client_start(smtpc_client_t *c, const smtpc_envelope_t *env,
     client_close(c);
     memset(&c->result, 0, sizeof(c->result));
     memset(c->rcpt_done, 0, sizeof(c->rcpt_done));
+#if SMTPC_ENABLE_MX
     memset(&c->mem->mx, 0, sizeof(c->mem->mx));
+#endif
     c->env = *env;
     c->body = *body;
     c->body_used = 0;
@@ -1006,10 +1176,12 @@ int smtpc_client_step(smtpc_client_t *c)
         }
         if (c->expired || (uint32_t)(now - c->t_stage) >= c->stage_budget) {
             rc = SMTPC_ERR_TIMEOUT;
+#if SMTPC_ENABLE_MX
         } else if (c->phase == P_STS) {
             rc = smtpc_sts_step(&c->mem->sts);
         } else if (c->phase == P_DNS) {
             rc = smtpc_dns_step(&c->mem->q.dns);
+#endif
         } else if (c->phase == P_CONNECT) {
             rc = client_connect_step(c, &progress);
         } else if (c->phase == P_TLS) {
@@ -1055,7 +1227,9 @@ unsigned smtpc_client_wants(const smtpc_client_t *c, uint32_t *deadline_ms)
         *deadline_ms = client_now(c); /* more work is ready: call step() again now */
         return w;
     }
-    if (c->phase == P_STS) {
+    if (0) {
+#if SMTPC_ENABLE_MX
+    } else if (c->phase == P_STS) {
         uint32_t sdl = dl;
         w |= smtpc_sts_wants(&c->mem->sts, &sdl);
         if ((int32_t)(sdl - dl) < 0) {
@@ -1067,6 +1241,7 @@ unsigned smtpc_client_wants(const smtpc_client_t *c, uint32_t *deadline_ms)
         if ((int32_t)(ddl - dl) < 0) {
             dl = ddl;
         }
+#endif
     } else if (c->phase == P_CONNECT) {
         w |= SMTPC_WANT_WRITE;
     } else if (c->phase == P_TLS) {
@@ -1099,10 +1274,16 @@ const smtpc_result_t *smtpc_client_result(const smtpc_client_t *c)
 
 const char *smtpc_client_mx_name(const smtpc_client_t *c, unsigned idx)
 {
+#if SMTPC_ENABLE_MX
     if (c == NULL || idx >= c->result.mx_count || idx >= c->mem->mx.count) {
         return NULL;
     }
     return c->mem->mx.mx[idx].host;
+#else
+    (void)c;
+    (void)idx;
+    return NULL;
+#endif
 }
 
 void smtpc_client_abort(smtpc_client_t *c)
@@ -1111,10 +1292,13 @@ void smtpc_client_abort(smtpc_client_t *c)
     if (c == NULL || c->phase == P_IDLE || c->phase == P_DONE) {
         return;
     }
-    if (c->phase == P_STS) {
+    if (0) {
+#if SMTPC_ENABLE_MX
+    } else if (c->phase == P_STS) {
         smtpc_sts_stop(&c->mem->sts);
     } else if (c->phase == P_DNS) {
         smtpc_dns_stop(&c->mem->q.dns);
+#endif
     } else {
         (void)client_session_close(c, SMTPC_ERR_ABORTED);
         client_fold_session(c);

@@ -3,9 +3,10 @@
 #include <string.h>
 
 #include "smtpc/dns.h"
+#include "smtpc_priv.h"
 
-#define DNS_HDR_LEN 12u
-#define DNS_CLASS_IN 1u
+#define DNS_HDR_LEN       12u
+#define DNS_CLASS_IN      1u
 #define DNS_WIRE_NAME_MAX 255u
 
 static uint16_t rd16(const uint8_t *p)
@@ -18,17 +19,12 @@ static uint32_t rd32(const uint8_t *p)
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
-static uint8_t lower(uint8_t c)
-{
-    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32u) : c;
-}
-
 /* Characters accepted in names we handle: LDH plus '_' (service labels such
  * as _mta-sts). Anything else in a name from the network is a format error. */
 static int name_char_ok(uint8_t c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
 }
 
 size_t smtpc_dns_name_norm(char *name, size_t cap)
@@ -48,13 +44,13 @@ size_t smtpc_dns_name_norm(char *name, size_t cap)
         return 0;
     }
     for (i = 0; i < n; i++) {
-        name[i] = (char)lower((uint8_t)name[i]);
+        name[i] = (char)smtpc_lower_((uint8_t)name[i]);
     }
     return n;
 }
 
-int smtpc_dns_query_build(uint8_t *out, size_t cap, size_t *out_len, uint16_t id,
-                          const char *name, uint16_t qtype)
+int smtpc_dns_query_build(uint8_t *out, size_t cap, size_t *out_len, uint16_t id, const char *name,
+                          uint16_t qtype)
 {
     size_t pos = DNS_HDR_LEN;
     size_t i = 0;
@@ -147,8 +143,8 @@ static int sink_label(name_sink_t *k, const uint8_t *lab, size_t n)
             return SMTPC_ERR_DNS_FORMAT;
         }
         if (k->out != NULL) {
-            k->out[k->olen] = (char)lower(c);
-        } else if (k->equal && lower((uint8_t)k->cmp[k->olen]) != lower(c)) {
+            k->out[k->olen] = (char)smtpc_lower_(c);
+        } else if (k->equal && smtpc_lower_((uint8_t)k->cmp[k->olen]) != smtpc_lower_(c)) {
             k->equal = 0;
         }
         k->olen++;
@@ -227,8 +223,8 @@ static int dns_name_decode(const uint8_t *msg, size_t len, size_t off, char *out
 
 /* *equal = the name at @p off equals @p text. A name longer than @p text
  * stops comparing at its end: cmp is only indexed while equal so far. */
-static int dns_name_equal(const uint8_t *msg, size_t len, size_t off, const char *text,
-                          int *equal, size_t *next)
+static int dns_name_equal(const uint8_t *msg, size_t len, size_t off, const char *text, int *equal,
+                          size_t *next)
 {
     name_sink_t k;
     int rc;
@@ -397,8 +393,8 @@ static int dns_answer(dns_walk_t *w, size_t *off)
 }
 
 /* Header and question checks; *off gets the offset after the question. */
-static int dns_match(const uint8_t *msg, size_t len, uint16_t id, const char *name,
-                     uint16_t qtype, size_t *off)
+static int dns_match(const uint8_t *msg, size_t len, uint16_t id, const char *name, uint16_t qtype,
+                     size_t *off)
 {
     int equal = 0;
     int rc;

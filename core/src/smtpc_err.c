@@ -19,9 +19,9 @@ const char *smtpc_strerror(int err)
 const char *smtpc_stage_name(int stage)
 {
     static const char *const names[SMTPC_STAGE_COUNT_] = {
-        "NONE",  "DNS", "STS", "CONNECT", "TLS_IMPLICIT", "GREETING", "EHLO", "STARTTLS",
-        "TLS_HANDSHAKE", "EHLO_TLS", "AUTH", "MAIL", "RCPT", "DATA",
-        "BODY", "DATA_END", "QUIT", "DONE"};
+        "NONE", "DNS",      "STS",           "CONNECT",  "TLS_IMPLICIT", "GREETING",
+        "EHLO", "STARTTLS", "TLS_HANDSHAKE", "EHLO_TLS", "AUTH",         "MAIL",
+        "RCPT", "DATA",     "BODY",          "DATA_END", "QUIT",         "DONE"};
     if (stage < 0 || stage >= (int)SMTPC_STAGE_COUNT_) {
         return "UNKNOWN";
     }
@@ -30,8 +30,8 @@ const char *smtpc_stage_name(int stage)
 
 const char *smtpc_cert_name(int verdict)
 {
-    static const char *const names[] = {"not-checked",   "ok",        "expired", "not-yet-valid",
-                                        "untrusted",     "host-mismatch", "invalid"};
+    static const char *const names[] = {
+        "not-checked", "ok", "expired", "not-yet-valid", "untrusted", "host-mismatch", "invalid"};
     if (verdict < 0 || verdict > (int)SMTPC_CERT_OTHER) {
         return "unknown";
     }

@@ -44,28 +44,13 @@ enum {
 
 /* ------------------------------------------------------------ helpers --- */
 
-static int is_digit(uint8_t c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static int is_wsp(uint8_t c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static uint8_t lower(uint8_t c)
-{
-    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32u) : c;
-}
-
 /* Value of a hex digit, or 16 when @p c is none. */
 static uint32_t hex_val(uint8_t c)
 {
-    if (is_digit(c)) {
+    if (smtpc_is_digit_(c)) {
         return (uint32_t)(c - '0');
     }
-    c = lower(c);
+    c = smtpc_lower_(c);
     if (c >= 'a' && c <= 'f') {
         return (uint32_t)(c - 'a' + 10);
     }
@@ -77,7 +62,7 @@ static int is_tchar(uint8_t c)
 {
     static const char extra[] = "!#$%&'*+-.^_`|~";
     size_t i;
-    if (is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'z')) {
+    if (smtpc_is_digit_(c) || (smtpc_lower_(c) >= 'a' && smtpc_lower_(c) <= 'z')) {
         return 1;
     }
     for (i = 0; i + 1u < sizeof(extra); i++) {
@@ -96,7 +81,7 @@ static int span_ieq(const uint8_t *s, size_t n, const char *lit, size_t lit_len)
         return 0;
     }
     for (i = 0; i < n; i++) {
-        if (lower(s[i]) != (uint8_t)lit[i]) {
+        if (smtpc_lower_(s[i]) != (uint8_t)lit[i]) {
             return 0;
         }
     }
@@ -150,7 +135,8 @@ static int on_status(smtpc_http_parser_t *p, const uint8_t *l, size_t n)
 {
     unsigned code;
     if (n < 12u || memcmp(l, "HTTP/1.", 7) != 0 || (l[7] != '0' && l[7] != '1') || l[8] != ' ' ||
-        !is_digit(l[9]) || !is_digit(l[10]) || !is_digit(l[11]) || (n > 12u && l[12] != ' ')) {
+        !smtpc_is_digit_(l[9]) || !smtpc_is_digit_(l[10]) || !smtpc_is_digit_(l[11]) ||
+        (n > 12u && l[12] != ' ')) {
         return SMTPC_ERR_HTTP_SYNTAX;
     }
     code = (unsigned)(l[9] - '0') * 100u + (unsigned)(l[10] - '0') * 10u + (unsigned)(l[11] - '0');
@@ -195,10 +181,10 @@ static int field_split(smtpc_http_parser_t *p, const uint8_t *l, size_t n, size_
         return SMTPC_ERR_HTTP_SYNTAX;
     }
     vs = k + 1u;
-    while (vs < n && is_wsp(l[vs])) {
+    while (vs < n && smtpc_is_wsp_(l[vs])) {
         vs++;
     }
-    while (ve > vs && is_wsp(l[ve - 1u])) {
+    while (ve > vs && smtpc_is_wsp_(l[ve - 1u])) {
         ve--;
     }
     *name_len = k;
@@ -216,7 +202,7 @@ static int media_is_text_plain(const uint8_t *v, size_t n)
     while (e < n && v[e] != ';') {
         e++;
     }
-    while (e > 0 && is_wsp(v[e - 1u])) {
+    while (e > 0 && smtpc_is_wsp_(v[e - 1u])) {
         e--;
     }
     return SPAN_IS(v, e, "text/plain");
@@ -233,7 +219,7 @@ static int on_content_length(smtpc_http_parser_t *p, const uint8_t *v, size_t n)
     }
     for (i = 0; i < n; i++) {
         uint32_t d;
-        if (!is_digit(v[i])) {
+        if (!smtpc_is_digit_(v[i])) {
             return SMTPC_ERR_HTTP_SYNTAX;
         }
         d = (uint32_t)(v[i] - '0');
@@ -333,7 +319,7 @@ static int on_chunk_size(smtpc_http_parser_t *p, const uint8_t *l, size_t n)
         k++;
     }
     j = k;
-    while (j < n && is_wsp(l[j])) {
+    while (j < n && smtpc_is_wsp_(l[j])) {
         j++;
     }
     if (k == 0 || (j < n && l[j] != ';') || (j == n && j != k)) {
@@ -601,7 +587,8 @@ static size_t arg_len(const char *s, size_t max, int (*check)(uint8_t c))
 
 static int host_char(uint8_t c)
 {
-    return is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'z') || c == '-' || c == '.';
+    return smtpc_is_digit_(c) || (smtpc_lower_(c) >= 'a' && smtpc_lower_(c) <= 'z') || c == '-' ||
+           c == '.';
 }
 
 static int visible_char(uint8_t c)

@@ -4,18 +4,18 @@
 #include "smtpc/idna.h"
 
 /* RFC 3492 §5: the Bootstring parameter values of Punycode. */
-#define PUNY_BASE 36u
-#define PUNY_TMIN 1u
-#define PUNY_TMAX 26u
-#define PUNY_SKEW 38u
-#define PUNY_DAMP 700u
+#define PUNY_BASE         36u
+#define PUNY_TMIN         1u
+#define PUNY_TMAX         26u
+#define PUNY_SKEW         38u
+#define PUNY_DAMP         700u
 #define PUNY_INITIAL_BIAS 72u
-#define PUNY_INITIAL_N 0x80u
-#define PUNY_DELIMITER '-'
+#define PUNY_INITIAL_N    0x80u
+#define PUNY_DELIMITER    '-'
 
-#define IDNA_LABEL_MAX 63u /* octets of a label (RFC 1035 §2.3.4) */
-#define IDNA_NAME_MAX 253u /* octets of a name without its trailing dot */
-#define IDNA_ACE_LEN 4u    /* "xn--" */
+#define IDNA_LABEL_MAX 63u  /* octets of a label (RFC 1035 §2.3.4) */
+#define IDNA_NAME_MAX  253u /* octets of a name without its trailing dot */
+#define IDNA_ACE_LEN   4u   /* "xn--" */
 
 /* ------------------------------------------------------- Punycode ------ */
 

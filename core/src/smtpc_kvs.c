@@ -635,7 +635,6 @@ static int kvs_compact_into(smtpc_kvs_t *s, int skip, const uint8_t *key, size_t
         uint32_t padded = kvs_build(s, SMTPC_KVS_PUT, key, kl, val, vl);
         new_len = (uint32_t)(KVS_REC_OVER + kl + vl);
         rc = kvs_prog(s, next, off, padded);
-        off += padded;
     }
     if (rc == SMTPC_OK) {
         rc = kvs_sync(s); /* the erase, the copies and the new record first */
@@ -837,8 +836,8 @@ int smtpc_kvs_key(smtpc_kvs_t *s, unsigned idx, uint8_t *key, size_t cap, size_t
     if (key_len != NULL) {
         *key_len = kl;
     }
-    if (kl > cap) {
-        return SMTPC_ERR_NO_SPACE;
+    if (kl == 0u || kl > cap) {
+        return kl == 0u ? SMTPC_ERR_CACHE_CORRUPT : SMTPC_ERR_NO_SPACE;
     }
     memcpy(key, s->stage + KVS_REC_HEAD, kl);
     if (kl < cap) {

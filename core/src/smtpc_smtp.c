@@ -46,6 +46,31 @@ size_t smtpc_strnlen_(const char *s, size_t max)
     return n;
 }
 
+void smtpc_note_(smtpc_trace_fn fn, void *arg, const char *prefix, const char *a, const char *b)
+{
+    char line[112];
+    const char *part[3];
+    size_t n = 0;
+    size_t i;
+    if (fn == NULL) {
+        return;
+    }
+    part[0] = prefix;
+    part[1] = a;
+    part[2] = b;
+    for (i = 0; i < 3u; i++) {
+        size_t k;
+        if (part[i] == NULL) {
+            continue;
+        }
+        k = smtpc_strnlen_(part[i], sizeof(line) - n);
+        k = k > sizeof(line) - n ? sizeof(line) - n : k;
+        memcpy(line + n, part[i], k);
+        n += k;
+    }
+    fn(arg, SMTPC_TRACE_INFO, (const uint8_t *)line, n);
+}
+
 /* ------------------------------------------------------------ helpers --- */
 
 static int smtp_expects_reply(const smtpc_smtp_t *s)
@@ -215,8 +240,7 @@ static int smtp_level_reached(const smtpc_smtp_t *s)
 
 /* ------------------------------------------------------ base64 pump ---- */
 
-static void smtp_b64_start(smtpc_smtp_t *s, const uint8_t *const *p, const size_t *n,
-                           uint8_t count)
+static void smtp_b64_start(smtpc_smtp_t *s, const uint8_t *const *p, const size_t *n, uint8_t count)
 {
     uint8_t i;
     for (i = 0; i < count; i++) {
@@ -448,7 +472,12 @@ static void smtp_auth_xoauth2(smtpc_smtp_t *s)
     size_t tok_len = 0;
     const uint8_t *p[5];
     size_t n[5];
-    int rc = s->cfg->token(s->cfg->token_arg, &tok, &tok_len);
+    int rc;
+    if (s->cfg->token == NULL) {
+        smtp_fail_quit(s, SMTPC_ERR_AUTH_UNSUPPORTED);
+        return;
+    }
+    rc = s->cfg->token(s->cfg->token_arg, &tok, &tok_len);
     if (rc != SMTPC_OK || tok == NULL || tok_len == 0 || tok_len > SMTPC_TOKEN_MAX) {
         smtp_fail_quit(s, rc < 0 ? rc : SMTPC_ERR_AUTH_FAILED);
         return;
@@ -477,6 +506,10 @@ static void smtp_auth_start(smtpc_smtp_t *s)
     }
     if (s->cfg->token == NULL) {
         allowed &= ~(unsigned)SMTPC_AUTH_XOAUTH2;
+    }
+    if (s->cfg->pass == NULL) {
+        /* A token-only configuration: PLAIN and LOGIN need the password. */
+        allowed &= ~(unsigned)(SMTPC_AUTH_PLAIN | SMTPC_AUTH_LOGIN);
     }
     if (!(s->caps & SMTPC_CAP_AUTH) || allowed == 0u) {
         smtp_fail_quit(s, SMTPC_ERR_AUTH_UNSUPPORTED);
@@ -925,8 +958,8 @@ unsigned smtpc_smtp_wants(const smtpc_smtp_t *s)
     }
     /* Replies are read once the command is out (or while pipelining), so an
      * early reply can never overrun a half-sent command. */
-    if (smtp_expects_reply(s) && ((!tx_pending && s->seg_count == 0) ||
-                                  (s->state == S_TXN && s->use_pipelining))) {
+    if (smtp_expects_reply(s) &&
+        ((!tx_pending && s->seg_count == 0) || (s->state == S_TXN && s->use_pipelining))) {
         w |= SMTPC_SMTP_WANT_READ;
     }
     return w;
@@ -1010,11 +1043,10 @@ int smtpc_smtp_rx_ack(smtpc_smtp_t *s, size_t n)
 
 int smtpc_smtp_tls_up(smtpc_smtp_t *s, smtpc_cert_verdict_t verdict)
 {
-    static const int cert_err[] = {
-        SMTPC_ERR_TLS_CERT_OTHER,           SMTPC_OK,
-        SMTPC_ERR_TLS_CERT_EXPIRED,         SMTPC_ERR_TLS_CERT_NOT_YET_VALID,
-        SMTPC_ERR_TLS_CERT_UNTRUSTED,       SMTPC_ERR_TLS_CERT_HOSTNAME,
-        SMTPC_ERR_TLS_CERT_OTHER};
+    static const int cert_err[] = {SMTPC_ERR_TLS_CERT_OTHER,     SMTPC_OK,
+                                   SMTPC_ERR_TLS_CERT_EXPIRED,   SMTPC_ERR_TLS_CERT_NOT_YET_VALID,
+                                   SMTPC_ERR_TLS_CERT_UNTRUSTED, SMTPC_ERR_TLS_CERT_HOSTNAME,
+                                   SMTPC_ERR_TLS_CERT_OTHER};
     if (s->status != SMTPC_IN_PROGRESS) {
         return s->status;
     }
@@ -1037,7 +1069,8 @@ int smtpc_smtp_tls_up(smtpc_smtp_t *s, smtpc_cert_verdict_t verdict)
                                                                      : SMTPC_ERR_TLS_CERT_OTHER);
         return s->status;
     }
-    smtp_note(s, s->tls_verified ? "TLS up, certificate verified" : "TLS up, certificate NOT verified");
+    smtp_note(s, s->tls_verified ? "TLS up, certificate verified"
+                                 : "TLS up, certificate NOT verified");
     /* RFC 3207 §4.2: forget everything learnt before TLS. */
     s->caps = 0;
     s->mechs = 0;

@@ -191,24 +191,7 @@ static uint32_t sts_fetch_budget(const smtpc_sts_t *s)
 /* A note for the transcript: "MTA-STS <a><b>". */
 static void sts_note(const smtpc_sts_t *s, const char *a, const char *b)
 {
-    char line[112];
-    size_t n = 8;
-    size_t k;
-    if (s->io->trace == NULL) {
-        return;
-    }
-    memcpy(line, "MTA-STS ", 8);
-    k = smtpc_strnlen_(a, sizeof(line) - n);
-    k = k > sizeof(line) - n ? sizeof(line) - n : k;
-    memcpy(line + n, a, k);
-    n += k;
-    if (b != NULL) {
-        k = smtpc_strnlen_(b, sizeof(line) - n);
-        k = k > sizeof(line) - n ? sizeof(line) - n : k;
-        memcpy(line + n, b, k);
-        n += k;
-    }
-    s->io->trace(s->io->trace_arg, SMTPC_TRACE_INFO, (const uint8_t *)line, n);
+    smtpc_note_(s->io->trace, s->io->trace_arg, "MTA-STS ", a, b);
 }
 
 /* "<prefix><domain>" into out; 0 when it does not fit a DNS name. */
@@ -279,11 +262,11 @@ static void sts_close(smtpc_sts_t *s)
     }
 }
 
-/* The decision, and the store written back when the entry changed. */
-static int sts_decide(smtpc_sts_t *s, const smtpc_sts_policy_t *pol)
+/* The decision at wall-clock time @p now, and the store written back when
+ * the entry changed. */
+static int sts_decide_at(smtpc_sts_t *s, const smtpc_sts_policy_t *pol, uint64_t now)
 {
     int changed = 0;
-    uint64_t now = sts_utc(s);
     sts_close(s);
     s->clock_unknown = now == 0u ? 1u : 0u;
     s->applied = (uint8_t)smtpc_sts_settle(&s->entry, now, s->txt_rc, &s->txt, s->fetched,
@@ -297,12 +280,19 @@ static int sts_decide(smtpc_sts_t *s, const smtpc_sts_policy_t *pol)
     if (s->applied == SMTPC_STS_APPLY_NONE) {
         sts_note(s, "no policy applies to ", s->entry.domain);
     } else {
-        sts_note(s, s->applied == SMTPC_STS_APPLY_FETCHED ? "fetched policy applies, mode "
-                                                          : "cached policy applies, mode ",
+        sts_note(s,
+                 s->applied == SMTPC_STS_APPLY_FETCHED ? "fetched policy applies, mode "
+                                                       : "cached policy applies, mode ",
                  smtpc_sts_mode_name(s->entry.policy.mode));
     }
     s->state = S_DONE;
     return SMTPC_OK;
+}
+
+/* The decision after a fetch (or without a TXT lookup): the time is now. */
+static int sts_decide(smtpc_sts_t *s, const smtpc_sts_policy_t *pol)
+{
+    return sts_decide_at(s, pol, sts_utc(s));
 }
 
 static int sts_fetch_failed(smtpc_sts_t *s, int rc)
@@ -363,7 +353,9 @@ static int sts_txt_done(smtpc_sts_t *s, int rc)
     if (smtpc_sts_need_fetch(&s->entry, now, s->txt_rc, &s->txt, s->flags)) {
         return sts_fetch_begin(s);
     }
-    return sts_decide(s, NULL);
+    /* The same instant as the fetch decision: a clock step in between must
+     * not expire the policy that decision kept (no fetch, and no policy). */
+    return sts_decide_at(s, NULL, now);
 }
 
 /* The response is complete: parse the body as a policy (§3.2). An invalid
@@ -380,7 +372,8 @@ static int sts_response_done(smtpc_sts_t *s)
 
 static int sts_send(smtpc_sts_t *s, int *progress)
 {
-    int32_t n = s->tls.ops->send(s->tls.ctx, s->b.io + s->req_off, (size_t)(s->req_len - s->req_off));
+    int32_t n =
+        s->tls.ops->send(s->tls.ctx, s->b.io + s->req_off, (size_t)(s->req_len - s->req_off));
     if (n < 0) {
         return sts_fetch_failed(s, (int)n);
     }
@@ -391,10 +384,10 @@ static int sts_send(smtpc_sts_t *s, int *progress)
     s->req_off = (uint16_t)(s->req_off + (uint16_t)n);
     *progress = 1;
     if (s->req_off >= s->req_len) {
-        smtpc_http_parser_init(&s->u.http,
-                               (uint32_t)(s->b.body_cap < SMTPC_STS_POLICY_MAX ? s->b.body_cap
-                                                                              : SMTPC_STS_POLICY_MAX),
-                               1);
+        smtpc_http_parser_init(
+            &s->u.http,
+            (uint32_t)(s->b.body_cap < SMTPC_STS_POLICY_MAX ? s->b.body_cap : SMTPC_STS_POLICY_MAX),
+            1);
         s->body_len = 0;
         s->state = S_RECV;
         s->io_wants = SMTPC_WANT_READ;
@@ -471,8 +464,8 @@ static int sts_round(smtpc_sts_t *s, int *progress)
         }
         {
             size_t len = 0;
-            rc = smtpc_http_req_build(s->b.io, s->b.io_cap, &len, "GET", s->host, sts_path, NULL,
-                                      0);
+            rc =
+                smtpc_http_req_build(s->b.io, s->b.io_cap, &len, "GET", s->host, sts_path, NULL, 0);
             if (rc != SMTPC_OK) {
                 return sts_fetch_failed(s, rc);
             }
@@ -501,8 +494,7 @@ int smtpc_sts_start(smtpc_sts_t *s, const smtpc_sts_io_t *io, const smtpc_sts_bu
     char name[SMTPC_DNS_NAME_BUF];
     if (s == NULL || io == NULL || bufs == NULL || domain == NULL || io->dns == NULL ||
         io->net == NULL || io->tls == NULL || bufs->dns == NULL || bufs->body == NULL ||
-        bufs->io == NULL || bufs->body_cap < 64u || bufs->io_cap < 160u ||
-        bufs->io_cap > 0xFFFFu) {
+        bufs->io == NULL || bufs->body_cap < 64u || bufs->io_cap < 160u || bufs->io_cap > 0xFFFFu) {
         return SMTPC_ERR_BAD_ARG;
     }
     n = smtpc_strnlen_(domain, SMTPC_DNS_NAME_BUF - 1u);

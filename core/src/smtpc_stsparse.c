@@ -6,32 +6,7 @@
 #include "smtpc_priv.h"
 
 #define STS_MAX_AGE_MAX 31557600u
-#define STS_NAME_MAX 32u
-
-static int is_alpha(uint8_t c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int is_digit(uint8_t c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static int is_alnum(uint8_t c)
-{
-    return is_alpha(c) || is_digit(c);
-}
-
-static int is_wsp(uint8_t c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static uint8_t lower(uint8_t c)
-{
-    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32u) : c;
-}
+#define STS_NAME_MAX    32u
 
 static int span_is(const char *p, size_t n, const char *lit)
 {
@@ -43,12 +18,12 @@ static int span_is(const char *p, size_t n, const char *lit)
 static int name_ok(const char *p, size_t n)
 {
     size_t i;
-    if (n == 0 || n > STS_NAME_MAX || !is_alnum((uint8_t)p[0])) {
+    if (n == 0 || n > STS_NAME_MAX || !smtpc_is_alnum_((uint8_t)p[0])) {
         return 0;
     }
     for (i = 1; i < n; i++) {
         uint8_t c = (uint8_t)p[i];
-        if (!is_alnum(c) && c != '_' && c != '-' && c != '.') {
+        if (!smtpc_is_alnum_(c) && c != '_' && c != '-' && c != '.') {
             return 0;
         }
     }
@@ -63,7 +38,7 @@ int smtpc_sts_txt_is_candidate(const char *rec, size_t len)
     if (rec == NULL || len < 8 || memcmp(rec, "v=STSv1", 7) != 0) {
         return 0;
     }
-    while (i < len && is_wsp((uint8_t)rec[i])) {
+    while (i < len && smtpc_is_wsp_((uint8_t)rec[i])) {
         i++;
     }
     return i < len && rec[i] == ';';
@@ -77,7 +52,7 @@ static int txt_field(const char *r, size_t len, size_t *pos, smtpc_sts_txt_t *ou
     size_t name_len;
     size_t val_start;
     size_t val_len;
-    while (p < len && r[p] != '=' && r[p] != ';' && !is_wsp((uint8_t)r[p])) {
+    while (p < len && r[p] != '=' && r[p] != ';' && !smtpc_is_wsp_((uint8_t)r[p])) {
         p++;
     }
     name_len = p - name_start;
@@ -100,7 +75,7 @@ static int txt_field(const char *r, size_t len, size_t *pos, smtpc_sts_txt_t *ou
             return SMTPC_ERR_STS_TXT_INVALID;
         }
         for (i = 0; i < val_len; i++) {
-            if (!is_alnum((uint8_t)r[val_start + i])) {
+            if (!smtpc_is_alnum_((uint8_t)r[val_start + i])) {
                 return SMTPC_ERR_STS_TXT_INVALID;
             }
         }
@@ -126,7 +101,7 @@ int smtpc_sts_txt_parse(const char *rec, size_t len, smtpc_sts_txt_t *out)
     /* sts-text-record = sts-version 1*(sts-field-delim sts-field) [sts-field-delim] */
     while (pos < len) {
         size_t start = pos;
-        while (pos < len && is_wsp((uint8_t)rec[pos])) {
+        while (pos < len && smtpc_is_wsp_((uint8_t)rec[pos])) {
             pos++;
         }
         if (pos == len || rec[pos] != ';') {
@@ -134,7 +109,7 @@ int smtpc_sts_txt_parse(const char *rec, size_t len, smtpc_sts_txt_t *out)
             return SMTPC_ERR_STS_TXT_INVALID; /* trailing blanks, or no delimiter */
         }
         pos++;
-        while (pos < len && is_wsp((uint8_t)rec[pos])) {
+        while (pos < len && smtpc_is_wsp_((uint8_t)rec[pos])) {
             pos++;
         }
         if (pos == len) {
@@ -211,7 +186,7 @@ static int mx_pattern_ok(const char *p, size_t n)
                 return 0;
             }
             label = 0;
-        } else if (is_alnum(c) || (c == '-' && label > 0)) {
+        } else if (smtpc_is_alnum_(c) || (c == '-' && label > 0)) {
             if (++label > 63u) {
                 return 0;
             }
@@ -237,7 +212,7 @@ static int policy_put_mx(smtpc_sts_policy_t *pol, const char *v, size_t n)
         return SMTPC_ERR_NO_SPACE;
     }
     for (i = 0; i < n; i++) {
-        pol->mx_pool[pol->mx_pool_len + i] = (char)lower((uint8_t)v[i]);
+        pol->mx_pool[pol->mx_pool_len + i] = (char)smtpc_lower_((uint8_t)v[i]);
     }
     pol->mx_pool[pol->mx_pool_len + n] = '\0';
     pol->mx_pool_len = (uint16_t)(pol->mx_pool_len + n + 1u);
@@ -254,7 +229,7 @@ static int policy_max_age(const char *v, size_t n, uint32_t *out)
         return SMTPC_ERR_STS_POLICY_INVALID;
     }
     for (i = 0; i < n; i++) {
-        if (!is_digit((uint8_t)v[i])) {
+        if (!smtpc_is_digit_((uint8_t)v[i])) {
             return SMTPC_ERR_STS_POLICY_INVALID;
         }
         if (a > (STS_MAX_AGE_MAX - (uint32_t)(v[i] - '0')) / 10u) {
@@ -280,10 +255,10 @@ static int policy_line(const char *l, size_t n, smtpc_sts_policy_t *pol, sts_see
         return SMTPC_ERR_STS_POLICY_INVALID;
     }
     v = k + 1u;
-    while (v < n && is_wsp((uint8_t)l[v])) {
+    while (v < n && smtpc_is_wsp_((uint8_t)l[v])) {
         v++;
     }
-    while (e > v && is_wsp((uint8_t)l[e - 1u])) {
+    while (e > v && smtpc_is_wsp_((uint8_t)l[e - 1u])) {
         e--;
     }
     if (e == v) {
@@ -403,7 +378,7 @@ int smtpc_sts_mx_match(const char *pattern, const char *host)
         return 0;
     }
     for (i = 0; i < pl; i++) {
-        if (lower((uint8_t)host[off + i]) != lower((uint8_t)pattern[i])) {
+        if (smtpc_lower_((uint8_t)host[off + i]) != smtpc_lower_((uint8_t)pattern[i])) {
             return 0;
         }
     }

@@ -15,6 +15,7 @@
 
 #include "smtpc/cache.h"
 #include "smtpc/kvs.h"
+#include "smtpc/tlsrpt.h"
 #include "smtpc_flash_file.h"
 
 #define CLI_CACHE_GEOM_DEFAULT "4:4096:16"
@@ -28,9 +29,9 @@
 
 /* The ranges as --help prints them: whole lines, indented to the option
  * text of both CLIs. */
-#define CLI_CACHE_GEOM_HELP                                                          \
-    "                         SECTORS 2..256, SECTOR_SIZE a power of two 1024..65536,\n" \
-    "                         PROG_SIZE a power of two 1..512 (reads of PROG_SIZE, at\n" \
+#define CLI_CACHE_GEOM_HELP                                                                        \
+    "                         SECTORS 2..256, SECTOR_SIZE a power of two 1024..65536,\n"           \
+    "                         PROG_SIZE a power of two 1..512 (reads of PROG_SIZE, at\n"           \
     "                         most 16; erased bytes 0xFF); the file's size must match\n"
 
 typedef struct {
@@ -57,10 +58,40 @@ void cli_cache_geom_format(const smtpc_flash_geom_t *g, char *buf, size_t cap);
 /* Open (create erased when absent or empty) @p path with geometry @p g, lock
  * it, mount the store, attach the cache and set up the floor clock over
  * @p inner. On failure prints `PROG: ...` on stderr and returns -1. */
-int cli_cache_open(cli_cache_t *c, const char *prog, const char *path,
-                   const smtpc_flash_geom_t *g, const smtpc_clock_ops_t *inner, void *inner_ctx);
+int cli_cache_open(cli_cache_t *c, const char *prog, const char *path, const smtpc_flash_geom_t *g,
+                   const smtpc_clock_ops_t *inner, void *inner_ctx);
 
 /* Close the file (and drop the lock); safe twice and on a cache never opened. */
 void cli_cache_close(cli_cache_t *c);
+
+/* The common part of every flash-file option (--cache, --tlsrpt-log, --log):
+ * open (create erased when absent or empty) @p path with geometry @p g,
+ * holding an exclusive flock on @p *lock_fd. On failure prints
+ * `PROG: OPT PATH: ...` on stderr and returns -1 (nothing left open). */
+int cli_flash_open(const char *prog, const char *opt, const char *path, const smtpc_flash_geom_t *g,
+                   int *lock_fd, smtpc_flash_file_t *file);
+
+/* Close what cli_flash_open() opened; safe twice. */
+void cli_flash_close(int *lock_fd, smtpc_flash_file_t *file);
+
+#if SMTPC_ENABLE_TLSRPT
+/* The TLS-RPT compact log on a flash file (`smtpc-send --tlsrpt-log FILE`,
+ * `smtpc-tlsrpt --log FILE`): same geometry rules and locking as --cache. */
+typedef struct {
+    const char *path;
+    smtpc_flash_file_t file;
+    smtpc_tlsrpt_log_t log;
+    int lock_fd;
+    int is_open;
+} cli_rptlog_t;
+
+/* Open and mount; dates events with @p clock. -1 (message printed) on failure. */
+int cli_rptlog_open(cli_rptlog_t *l, const char *prog, const char *opt, const char *path,
+                    const smtpc_flash_geom_t *g, const smtpc_clock_ops_t *clock, void *clock_ctx);
+
+/* Flush the batched successes and close; safe twice. Returns the flush's
+ * smtpc error code (SMTPC_OK when there was nothing to do). */
+int cli_rptlog_close(cli_rptlog_t *l);
+#endif
 
 #endif /* SMTPC_CLI_CACHE_H */

@@ -30,10 +30,10 @@
 
 #define PROG            "smtpc-mtasts"
 #define DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
-#define TXT_LINE_MAX    4096u                 /* one TXT RR per stdin line */
-#define SCENARIO_MAX    (1024u * 1024u)       /* explain's stdin */
-#define STS_IO_BUF      4096u                 /* joined TXT records, request, response bytes */
-#define UINT_JSON_MAX   9007199254740992.0    /* 2^53: integers a JSON number holds exactly */
+#define TXT_LINE_MAX    4096u              /* one TXT RR per stdin line */
+#define SCENARIO_MAX    (1024u * 1024u)    /* explain's stdin */
+#define STS_IO_BUF      4096u              /* joined TXT records, request, response bytes */
+#define UINT_JSON_MAX   9007199254740992.0 /* 2^53: integers a JSON number holds exactly */
 
 static const char usage_text[] =
     "usage: " PROG " COMMAND [ARGS]\n"
@@ -47,8 +47,10 @@ static const char usage_text[] =
     "                            {\"result\":\"error\",\"error\":\"SMTPC_ERR_STS_TXT_INVALID\"}\n"
     "                         exit 0 sts, 1 no_sts or error\n"
     "  policy                 a policy body on stdin\n"
-    "                         -> {\"valid\":true,\"version\":..,\"mode\":..,\"mx\":[..],\"max_age\":N}\n"
-    "                            | {\"valid\":false,\"error\":\"SMTPC_ERR_...\"}; exit 0 valid, 1 not\n"
+    "                         -> "
+    "{\"valid\":true,\"version\":..,\"mode\":..,\"mx\":[..],\"max_age\":N}\n"
+    "                            | {\"valid\":false,\"error\":\"SMTPC_ERR_...\"}; exit 0 valid, 1 "
+    "not\n"
     "  match PATTERN HOST     prints match (exit 0) or no-match (exit 1)\n"
     "  fetch DOMAIN [OPTS]    discover the TXT record and fetch the policy over HTTPS\n"
     "                         (without --cache a policy is fetched whenever a valid\n"
@@ -80,9 +82,8 @@ static const char usage_text[] =
     "                         \"mode\",\"max_age\",\"mx\",\"backoff\"},..],\"floor\":S,\n"
     "                         \"store_error\":E|null} (all entries, after the run)\n"
     "  --cache-geometry SECTORS:SECTOR_SIZE:PROG_SIZE\n"
-    "                         flash geometry of FILE (default " CLI_CACHE_GEOM_DEFAULT "):\n"
-    CLI_CACHE_GEOM_HELP
-    "\n"
+    "                         flash geometry of FILE (default " CLI_CACHE_GEOM_DEFAULT
+    "):\n" CLI_CACHE_GEOM_HELP "\n"
     "explain scenario (times in Unix seconds, now 0 = clock unknown):\n"
     "  {\"now\":S,\"domain\":D,\n"
     "   \"cached\":null|{\"id\":ID,\"fetched_at\":S,\"mode\":M,\"max_age\":N,\"mx\":[..]},\n"
@@ -294,8 +295,7 @@ static int cmd_txt(int argc, char **argv)
         }
         lineno++;
         if (len > TXT_LINE_MAX) {
-            fprintf(stderr, PROG ": stdin line %lu: longer than %u bytes\n", lineno,
-                    TXT_LINE_MAX);
+            fprintf(stderr, PROG ": stdin line %lu: longer than %u bytes\n", lineno, TXT_LINE_MAX);
             return 2;
         }
         if (ch == EOF && len == 0) {
@@ -351,8 +351,8 @@ static int cmd_policy(int argc, char **argv)
         fprintf(stderr, PROG ": stdin: %s\n", strerror(errno));
         return 2;
     }
-    int rc = n > SMTPC_STS_POLICY_MAX ? SMTPC_ERR_HTTP_TOO_LARGE
-                                      : smtpc_sts_policy_parse(body, n, &pol);
+    int rc =
+        n > SMTPC_STS_POLICY_MAX ? SMTPC_ERR_HTTP_TOO_LARGE : smtpc_sts_policy_parse(body, n, &pol);
     cJSON *o = new_object();
     if (o == NULL) {
         return emit(o, 2);
@@ -488,9 +488,9 @@ static cJSON *txt_json(int txt_rc, const smtpc_sts_txt_t *txt)
         jstr(o, "result", "sts");
         jstr(o, "id", txt->id);
     } else {
-        jstr(o, "result", txt_rc == SMTPC_ERR_DNS_NODATA || txt_rc == SMTPC_ERR_DNS_NXDOMAIN
-                              ? "no_sts"
-                              : "error");
+        jstr(o, "result",
+             txt_rc == SMTPC_ERR_DNS_NODATA || txt_rc == SMTPC_ERR_DNS_NXDOMAIN ? "no_sts"
+                                                                                : "error");
         jstr(o, "error", smtpc_strerror(txt_rc));
     }
     return o;
@@ -879,8 +879,7 @@ static int has_ctl(const char *s)
  * values that no body could carry (a control character, a non-integer
  * max_age) set *invalid; everything else is for smtpc_sts_policy_parse().
  */
-static int policy_text(const cJSON *p, const char *where, int check_keys, text_t *t,
-                       int *invalid)
+static int policy_text(const cJSON *p, const char *where, int check_keys, text_t *t, int *invalid)
 {
     static const char *const keys[] = {"version", "mode", "max_age", "mx", NULL};
     char num[32];
@@ -989,8 +988,8 @@ static int scen_cached(const cJSON *c, smtpc_sts_entry_t *e)
     if (!id_ok(id)) {
         return bad("cached.id: not 1 to 32 letters and digits");
     }
-    if (get_uint(cJSON_GetObjectItemCaseSensitive(c, "fetched_at"), "cached.fetched_at",
-                 UINT64_MAX, &e->fetched_at) != 0) {
+    if (get_uint(cJSON_GetObjectItemCaseSensitive(c, "fetched_at"), "cached.fetched_at", UINT64_MAX,
+                 &e->fetched_at) != 0) {
         return -1;
     }
     if (get_str(c, "mode", "cached", 1) == NULL) {
@@ -1051,8 +1050,8 @@ static int scen_history(const cJSON *h, smtpc_sts_entry_t *e)
             return bad("%s: not an object", where);
         }
         if (only_keys(it, where, keys) != 0 ||
-            get_uint(cJSON_GetObjectItemCaseSensitive(it, "at"), where, UINT64_MAX,
-                     &items[n].at) != 0 ||
+            get_uint(cJSON_GetObjectItemCaseSensitive(it, "at"), where, UINT64_MAX, &items[n].at) !=
+                0 ||
             (items[n].id = get_str(it, "id", where, 1)) == NULL ||
             (f = get_str(it, "fetch", where, 1)) == NULL) {
             free(items);
@@ -1223,7 +1222,7 @@ static int scen_fetch(const cJSON *f, int *present, int *fetch_rc, smtpc_sts_pol
 
 static const char *applied_name(int a)
 {
-    return a == SMTPC_STS_APPLY_FETCHED ? "fetched"
+    return a == SMTPC_STS_APPLY_FETCHED  ? "fetched"
            : a == SMTPC_STS_APPLY_CACHED ? "cached"
                                          : "none";
 }
@@ -1251,8 +1250,7 @@ static cJSON *entry_json(const smtpc_sts_entry_t *e)
 
 static int explain_run(const cJSON *sc, cJSON *out)
 {
-    static const char *const keys[] = {"now",   "domain",  "cached", "txt",
-                                       "fetch", "history", NULL};
+    static const char *const keys[] = {"now", "domain", "cached", "txt", "fetch", "history", NULL};
     static smtpc_sts_entry_t e, before;
     static smtpc_sts_policy_t fpol;
     smtpc_sts_txt_t txt;
@@ -1279,8 +1277,8 @@ static int explain_run(const cJSON *sc, cJSON *out)
     if (scen_cached(cJSON_GetObjectItemCaseSensitive(sc, "cached"), &e) != 0 ||
         scen_history(cJSON_GetObjectItemCaseSensitive(sc, "history"), &e) != 0 ||
         scen_txt(cJSON_GetObjectItemCaseSensitive(sc, "txt"), &txt_rc, &txt) != 0 ||
-        scen_fetch(cJSON_GetObjectItemCaseSensitive(sc, "fetch"), &have_fetch, &fetch_rc,
-                   &fpol) != 0) {
+        scen_fetch(cJSON_GetObjectItemCaseSensitive(sc, "fetch"), &have_fetch, &fetch_rc, &fpol) !=
+            0) {
         return -1;
     }
     int fetch = smtpc_sts_need_fetch(&e, now, txt_rc, &txt, 0);
@@ -1359,9 +1357,8 @@ static int cmd_explain(int argc, char **argv)
             bad("not valid JSON (trailing data at byte %ld)", (long)(end - buf));
         } else if (sc == NULL) {
             const char *at = cJSON_GetErrorPtr();
-            bad("not valid JSON (at byte %ld)", at != NULL && at >= buf && at <= buf + len
-                                                     ? (long)(at - buf)
-                                                     : (long)-1);
+            bad("not valid JSON (at byte %ld)",
+                at != NULL && at >= buf && at <= buf + len ? (long)(at - buf) : (long)-1);
         }
     }
     cJSON *out = new_object();

@@ -28,20 +28,35 @@
 
 /* Option ids are letters for readability only: the one short option is -h. */
 static const struct option long_opts[] = {
-    {"host", required_argument, NULL, 'H'},      {"port", required_argument, NULL, 'p'},
-    {"tls", required_argument, NULL, 't'},       {"tls-level", required_argument, NULL, 'l'},
-    {"allow-plaintext", no_argument, NULL, 'A'}, {"ca-file", required_argument, NULL, 'c'},
-    {"from", required_argument, NULL, 'f'},      {"to", required_argument, NULL, 'r'},
-    {"user", required_argument, NULL, 'u'},      {"pass-file", required_argument, NULL, 'P'},
-    {"auth", required_argument, NULL, 'a'},      {"token-file", required_argument, NULL, 'k'},
-    {"helo", required_argument, NULL, 'e'},      {"timeout", required_argument, NULL, 'T'},
-    {"resolve", required_argument, NULL, 'R'},   {"pipelining", no_argument, NULL, 'i'},
-    {"trace", no_argument, NULL, 'v'},           {"data", required_argument, NULL, 'd'},
-    {"8bitmime", no_argument, NULL, '8'},        {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},         {"mx", no_argument, NULL, 'M'},
-    {"dns", required_argument, NULL, 'D'},       {"no-sts", no_argument, NULL, 'N'},
-    {"sts-domain", required_argument, NULL, 'S'}, {"cache", required_argument, NULL, 'C'},
-    {"cache-geometry", required_argument, NULL, 'G'}, {NULL, 0, NULL, 0},
+    {"host", required_argument, NULL, 'H'},
+    {"port", required_argument, NULL, 'p'},
+    {"tls", required_argument, NULL, 't'},
+    {"tls-level", required_argument, NULL, 'l'},
+    {"allow-plaintext", no_argument, NULL, 'A'},
+    {"ca-file", required_argument, NULL, 'c'},
+    {"from", required_argument, NULL, 'f'},
+    {"to", required_argument, NULL, 'r'},
+    {"user", required_argument, NULL, 'u'},
+    {"pass-file", required_argument, NULL, 'P'},
+    {"auth", required_argument, NULL, 'a'},
+    {"token-file", required_argument, NULL, 'k'},
+    {"helo", required_argument, NULL, 'e'},
+    {"timeout", required_argument, NULL, 'T'},
+    {"resolve", required_argument, NULL, 'R'},
+    {"pipelining", no_argument, NULL, 'i'},
+    {"trace", no_argument, NULL, 'v'},
+    {"data", required_argument, NULL, 'd'},
+    {"8bitmime", no_argument, NULL, '8'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {"mx", no_argument, NULL, 'M'},
+    {"dns", required_argument, NULL, 'D'},
+    {"no-sts", no_argument, NULL, 'N'},
+    {"sts-domain", required_argument, NULL, 'S'},
+    {"cache", required_argument, NULL, 'C'},
+    {"cache-geometry", required_argument, NULL, 'G'},
+    {"tlsrpt-log", required_argument, NULL, 'L'},
+    {NULL, 0, NULL, 0},
 };
 
 static const char usage_text[] =
@@ -55,8 +70,12 @@ static const char usage_text[] =
     "                         behaves like NOR flash (created erased when absent);\n"
     "                         default: a RAM store, forgotten at exit\n"
     "  --cache-geometry SECTORS:SECTOR_SIZE:PROG_SIZE\n"
-    "                         flash geometry of FILE (default " CLI_CACHE_GEOM_DEFAULT "):\n"
-    CLI_CACHE_GEOM_HELP
+    "                         flash geometry of FILE (default " CLI_CACHE_GEOM_DEFAULT
+    "):\n" CLI_CACHE_GEOM_HELP
+    "  --tlsrpt-log FILE      record every delivery session of a domain that publishes\n"
+    "                         a TLSRPT record (RFC 8460) into the compact log in FILE\n"
+    "                         (NOR-like file, geometry " CLI_CACHE_GEOM_DEFAULT "); read it\n"
+    "                         with smtpc-tlsrpt\n"
     "  --port P               default 587 (starttls), 465 (implicit), 25 (none, --mx)\n"
     "  --tls MODE             starttls (default) | implicit | none\n"
     "  --tls-level L          verified (default; encrypted with --mx) | encrypted\n"
@@ -86,6 +105,7 @@ static smtpc_posix_dns_t dns;
 static smtpc_mbedtls_t tls;
 static smtpc_sts_ram_t sts_ram;
 static cli_cache_t cache;
+static cli_rptlog_t rptlog;
 
 static const char *rcpts[SMTPC_MAX_RCPT];
 static char pass[SECRET_MAX];
@@ -94,7 +114,7 @@ static char helo[SMTPC_HOSTNAME_MAX + 1];
 
 typedef struct {
     const char *host, *from, *user, *pass_file, *token_file, *ca_file, *data_file, *helo;
-    const char *sts_domain, *cache_file;
+    const char *sts_domain, *cache_file, *rptlog_file;
     smtpc_flash_geom_t cache_geom;
     unsigned long port, timeout_s;
     size_t to_count;
@@ -205,6 +225,9 @@ static int parse_one(args_t *a, int opt, const char *arg)
     case 'S':
         a->sts_domain = arg;
         return 0;
+    case 'L':
+        a->rptlog_file = arg;
+        return 0;
     case 'C':
         a->cache_file = arg;
         return arg[0] != '\0' ? 0 : -1;
@@ -286,6 +309,10 @@ static int parse_args(args_t *a, int argc, char **argv)
         (a->mechs != 0 && a->user == NULL)) {
         return usage_error("--user needs --pass-file (or --token-file), and vice versa", NULL);
     }
+    if (a->rptlog_file != NULL && !a->mx && a->sts_domain == NULL) {
+        return usage_error("--tlsrpt-log records MX deliveries: it needs --mx or --sts-domain",
+                           NULL);
+    }
     if (a->has_geom && a->cache_file == NULL) {
         return usage_error("--cache-geometry goes with --cache", NULL);
     }
@@ -298,7 +325,7 @@ static int parse_args(args_t *a, int argc, char **argv)
         a->level = SMTPC_TLS_PLAINTEXT_ALLOWED;
     }
     if (a->port == 0) {
-        a->port = a->mx                         ? 25
+        a->port = a->mx                           ? 25
                   : a->mode == SMTPC_TLS_IMPLICIT ? 465
                   : a->mode == SMTPC_TLS_NONE     ? 25
                                                   : 587;
@@ -471,7 +498,9 @@ static uint32_t cap_ms(uint32_t dflt, uint32_t total)
 
 static const char *applied_name(int a)
 {
-    return a == SMTPC_STS_APPLY_FETCHED ? "fetched" : a == SMTPC_STS_APPLY_CACHED ? "cached" : "none";
+    return a == SMTPC_STS_APPLY_FETCHED  ? "fetched"
+           : a == SMTPC_STS_APPLY_CACHED ? "cached"
+                                         : "none";
 }
 
 static const char *mx_policy_name(int p)
@@ -481,7 +510,9 @@ static const char *mx_policy_name(int p)
 
 static const char *level_name(int l)
 {
-    return l == SMTPC_TLS_VERIFIED ? "verified" : l == SMTPC_TLS_ENCRYPTED ? "encrypted" : "plaintext";
+    return l == SMTPC_TLS_VERIFIED    ? "verified"
+           : l == SMTPC_TLS_ENCRYPTED ? "encrypted"
+                                      : "plaintext";
 }
 
 /* MTA-STS outcome and per-MX verdicts: always on failure, with --trace on success. */
@@ -556,6 +587,33 @@ static void report_cache(void)
         fprintf(stderr, ", unreadable=%u", held - n);
     }
     fputc('\n', stderr);
+}
+
+/* The TLS-RPT hook: record into the log; with --trace say what was counted. */
+static int rpt_trace;
+
+static void rpt_hook(void *arg, const smtpc_tls_event_t *ev)
+{
+    smtpc_tlsrpt_log_t *log = (smtpc_tlsrpt_log_t *)arg;
+    uint64_t now = log->clock->utc_s(log->clock_ctx);
+    int rc = smtpc_tlsrpt_log_record(log, ev, now);
+    if (rpt_trace || rc != SMTPC_OK) {
+        smtpc_rpt_class_t k = smtpc_tlsrpt_classify(ev);
+        char reason[64];
+        (void)smtpc_tlsrpt_reason_text(k.reason_ns, k.reason, reason, sizeof reason);
+        fprintf(stderr, "* tlsrpt: %s %s%s%s: %s%s%s%s%s\n", ev->domain,
+                ev->kind == SMTPC_EV_POLICY ? "policy" : "session",
+                ev->kind == SMTPC_EV_SESSION ? " " : "",
+                ev->kind == SMTPC_EV_SESSION && ev->mx_host != NULL ? ev->mx_host : "",
+                ev->rpt != SMTPC_RPT_PUBLISHED ? "not reported (no TLSRPT record)"
+                : !k.count                     ? "not counted"
+                                               : smtpc_tlsrpt_result_name(k.result),
+                reason[0] != '\0' && k.count ? " (" : "", k.count ? reason : "",
+                reason[0] != '\0' && k.count ? ")" : "", rc != SMTPC_OK ? " - NOT RECORDED" : "");
+        if (rc != SMTPC_OK) {
+            fprintf(stderr, PROG ": --tlsrpt-log: %s\n", smtpc_strerror(rc));
+        }
+    }
 }
 
 static int report(const args_t *a, const smtpc_result_t *r)
@@ -666,6 +724,20 @@ int main(int argc, char **argv)
                     st->torn ? " torn-tail" : "");
         }
     }
+    if (a.rptlog_file != NULL) {
+        smtpc_flash_geom_t g;
+        cli_cache_geom_default(&g);
+        if (cli_rptlog_open(&rptlog, PROG, "--tlsrpt-log", a.rptlog_file, &g, plat.clock,
+                            plat.clock_ctx) != 0) {
+            cli_cache_close(&cache);
+            smtpc_mbedtls_free(&tls);
+            free(msg.data);
+            return 1;
+        }
+        plat.report = rpt_hook;
+        plat.report_arg = &rptlog.log;
+        rpt_trace = a.trace;
+    }
     uint32_t total = (uint32_t)a.timeout_s * 1000u;
     smtpc_client_cfg_t cfg = {
         .mode = a.mx ? SMTPC_MODE_MX : SMTPC_MODE_SUBMISSION,
@@ -716,6 +788,20 @@ int main(int argc, char **argv)
         rc = report(&a, smtpc_client_result(&client));
         if (a.trace && cache.is_open) {
             report_cache();
+        }
+    }
+    if (rptlog.is_open) {
+        const smtpc_tlsrpt_stats_t *st = smtpc_tlsrpt_log_stats(&rptlog.log);
+        int frc;
+        if (a.trace) {
+            fprintf(stderr, "* tlsrpt log: %s recorded=%lu ignored=%lu dropped=%lu\n",
+                    a.rptlog_file, (unsigned long)st->recorded, (unsigned long)st->ignored,
+                    (unsigned long)st->dropped);
+        }
+        frc = cli_rptlog_close(&rptlog);
+        if (frc != SMTPC_OK) {
+            fprintf(stderr, PROG ": --tlsrpt-log %s: %s\n", a.rptlog_file, smtpc_strerror(frc));
+            rc = rc == 0 ? 1 : rc;
         }
     }
     cli_cache_close(&cache);

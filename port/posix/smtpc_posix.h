@@ -34,6 +34,7 @@
 
 #include "smtpc/client.h"
 #include "smtpc/port.h"
+#include "smtpc/upload.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -181,16 +182,14 @@ int smtpc_posix_dns_fd(const smtpc_posix_dns_t *d);
  * @p dns, which may be NULL in SUBMISSION mode).
  * @return the client's final status (smtpc_client_result() has the details).
  */
-int smtpc_posix_run(smtpc_client_t *c, const smtpc_posix_net_t *net,
-                    const smtpc_posix_dns_t *dns);
+int smtpc_posix_run(smtpc_client_t *c, const smtpc_posix_net_t *net, const smtpc_posix_dns_t *dns);
 
 /**
  * @brief Drive an MTA-STS discovery (smtpc_sts_start() done) to its decision
  * with poll(): for tools and refresh jobs.
  * @return ::SMTPC_OK once decided (see the engine's fields), or an error.
  */
-int smtpc_posix_sts_run(smtpc_sts_t *s, const smtpc_posix_net_t *net,
-                        const smtpc_posix_dns_t *dns);
+int smtpc_posix_sts_run(smtpc_sts_t *s, const smtpc_posix_net_t *net, const smtpc_posix_dns_t *dns);
 
 /**
  * @brief Drive a started DNS query (smtpc_dns_start() done, its io using
@@ -201,8 +200,15 @@ int smtpc_posix_sts_run(smtpc_sts_t *s, const smtpc_posix_net_t *net,
  *         callback's error), ::SMTPC_ERR_DNS_TIMEOUT when the wait loop gave
  *         up, or ::SMTPC_ERR_BAD_ARG.
  */
-int smtpc_posix_dns_run(smtpc_dns_t *d, const smtpc_posix_net_t *net,
-                        const smtpc_posix_dns_t *dns);
+int smtpc_posix_dns_run(smtpc_dns_t *d, const smtpc_posix_net_t *net, const smtpc_posix_dns_t *dns);
+
+/**
+ * @brief Drive a started TLS-RPT upload (smtpc_upload_start() done, its io
+ * using the net ops over @p net) to its end with poll(): for tools.
+ * @return what smtpc_upload_step() ended with (::SMTPC_OK for a 2xx), or
+ *         ::SMTPC_ERR_TIMEOUT when the wait loop gave up.
+ */
+int smtpc_posix_upload_run(smtpc_upload_t *u, const smtpc_posix_net_t *net);
 
 #ifdef __cplusplus
 }

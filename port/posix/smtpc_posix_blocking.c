@@ -104,8 +104,7 @@ static int client_stop_(void *e)
     return smtpc_client_result((smtpc_client_t *)e)->err;
 }
 
-int smtpc_posix_run(smtpc_client_t *c, const smtpc_posix_net_t *net,
-                    const smtpc_posix_dns_t *dns)
+int smtpc_posix_run(smtpc_client_t *c, const smtpc_posix_net_t *net, const smtpc_posix_dns_t *dns)
 {
     if (c == NULL || net == NULL) {
         return SMTPC_ERR_BAD_ARG;
@@ -130,8 +129,7 @@ static int sts_stop_(void *e)
     return SMTPC_ERR_INTERNAL;
 }
 
-int smtpc_posix_sts_run(smtpc_sts_t *s, const smtpc_posix_net_t *net,
-                        const smtpc_posix_dns_t *dns)
+int smtpc_posix_sts_run(smtpc_sts_t *s, const smtpc_posix_net_t *net, const smtpc_posix_dns_t *dns)
 {
     if (s == NULL || net == NULL) {
         return SMTPC_ERR_BAD_ARG;
@@ -156,12 +154,36 @@ static int dns_stop_(void *e)
     return SMTPC_ERR_DNS_TIMEOUT;
 }
 
-int smtpc_posix_dns_run(smtpc_dns_t *d, const smtpc_posix_net_t *net,
-                        const smtpc_posix_dns_t *dns)
+int smtpc_posix_dns_run(smtpc_dns_t *d, const smtpc_posix_net_t *net, const smtpc_posix_dns_t *dns)
 {
     if (d == NULL || dns == NULL) {
         return SMTPC_ERR_BAD_ARG;
     }
     blocking_engine_t g = {dns_step_, dns_wants_, dns_stop_, d};
     return blocking_loop(&g, net, dns);
+}
+
+static int upload_step_(void *e)
+{
+    return smtpc_upload_step((smtpc_upload_t *)e);
+}
+
+static unsigned upload_wants_(const void *e, uint32_t *dl)
+{
+    return smtpc_upload_wants((const smtpc_upload_t *)e, dl);
+}
+
+static int upload_stop_(void *e)
+{
+    smtpc_upload_stop((smtpc_upload_t *)e);
+    return SMTPC_ERR_TIMEOUT;
+}
+
+int smtpc_posix_upload_run(smtpc_upload_t *u, const smtpc_posix_net_t *net)
+{
+    if (u == NULL || net == NULL) {
+        return SMTPC_ERR_BAD_ARG;
+    }
+    blocking_engine_t g = {upload_step_, upload_wants_, upload_stop_, u};
+    return blocking_loop(&g, net, NULL);
 }

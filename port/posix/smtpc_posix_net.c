@@ -249,9 +249,34 @@ static int net_connect_poll(void *ctx, smtpc_stream_t *out)
     return net_try_next(n, out);
 }
 
+/* The peer of the connection just made (getpeername on the live socket). */
+static int net_peer(void *ctx, uint8_t addr[16], uint8_t *len)
+{
+    smtpc_posix_net_t *n = (smtpc_posix_net_t *)ctx;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    memset(&ss, 0, sizeof(ss));
+    if (n == NULL || addr == NULL || len == NULL || n->fd < 0 ||
+        getpeername(n->fd, (struct sockaddr *)&ss, &sl) != 0) {
+        return SMTPC_ERR_STATE;
+    }
+    if (ss.ss_family == AF_INET) {
+        memcpy(addr, &((const struct sockaddr_in *)&ss)->sin_addr, 4);
+        *len = 4;
+        return SMTPC_OK;
+    }
+    if (ss.ss_family == AF_INET6) {
+        memcpy(addr, &((const struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+        *len = 16;
+        return SMTPC_OK;
+    }
+    return SMTPC_ERR_STATE;
+}
+
 const smtpc_net_ops_t smtpc_posix_net_ops = {
     .connect = net_connect,
     .connect_poll = net_connect_poll,
+    .peer = net_peer,
 };
 
 /* ---------------------------------------------------------- public API --- */

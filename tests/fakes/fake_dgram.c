@@ -282,8 +282,8 @@ static void fake_dgram_close(void *ctx)
 }
 
 const smtpc_dgram_ops_t fake_dgram_ops = {fake_dgram_server_count, fake_dgram_server,
-                                          fake_dgram_open, fake_dgram_send,
-                                          fake_dgram_recv, fake_dgram_close};
+                                          fake_dgram_open,         fake_dgram_send,
+                                          fake_dgram_recv,         fake_dgram_close};
 
 void fake_dgram_init(fake_dgram_t *fd, fake_clock_t *clock)
 {

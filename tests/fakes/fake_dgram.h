@@ -28,9 +28,9 @@
 #include "fake_clock.h"
 
 #define FAKE_DGRAM_SERVERS 4u
-#define FAKE_DGRAM_QUEUE 160u  /**< datagrams queued at most */
-#define FAKE_DGRAM_SIZE 1600u  /**< bytes per queued datagram */
-#define FAKE_DGRAM_LOG 16u     /**< opens / sends remembered */
+#define FAKE_DGRAM_QUEUE   160u  /**< datagrams queued at most */
+#define FAKE_DGRAM_SIZE    1600u /**< bytes per queued datagram */
+#define FAKE_DGRAM_LOG     16u   /**< opens / sends remembered */
 
 /* ---------------------------------------------------- message builder --- */
 
@@ -81,21 +81,21 @@ typedef void (*fake_dgram_responder_fn)(void *arg, struct fake_dgram *fd, unsign
 
 typedef struct fake_dgram {
     /* configuration */
-    unsigned count;                        /**< server_count() */
-    const char *addr[FAKE_DGRAM_SERVERS];  /**< server(): address literals */
+    unsigned count;                       /**< server_count() */
+    const char *addr[FAKE_DGRAM_SERVERS]; /**< server(): address literals */
     uint16_t port[FAKE_DGRAM_SERVERS];
-    int server_rc;                         /**< what server() returns */
-    unsigned open_fail;                    /**< the first this many open() calls fail ... */
-    int open_err;                          /**< ... with this error */
-    int send_err;                          /**< != 0: every send() fails with it */
-    int send_block;                        /**< send() returns 0 this many times first */
-    int recv_err;                          /**< != 0: recv() fails with it */
-    fake_clock_t *clock;                   /**< delivery times (NULL: at once) */
+    int server_rc;       /**< what server() returns */
+    unsigned open_fail;  /**< the first this many open() calls fail ... */
+    int open_err;        /**< ... with this error */
+    int send_err;        /**< != 0: every send() fails with it */
+    int send_block;      /**< send() returns 0 this many times first */
+    int recv_err;        /**< != 0: recv() fails with it */
+    fake_clock_t *clock; /**< delivery times (NULL: at once) */
     fake_dgram_responder_fn responder;
     void *responder_arg;
     /* the socket */
     bool is_open;
-    unsigned cur;                          /**< server of the open socket */
+    unsigned cur; /**< server of the open socket */
     /* queue */
     uint8_t q[FAKE_DGRAM_QUEUE][FAKE_DGRAM_SIZE];
     size_t q_len[FAKE_DGRAM_QUEUE];
@@ -104,13 +104,13 @@ typedef struct fake_dgram {
     bool q_overflow;
     /* observations */
     unsigned open_calls, close_calls, send_calls, recv_calls, server_calls;
-    unsigned opened[FAKE_DGRAM_LOG];       /**< server index of each open() */
-    unsigned sent_to[FAKE_DGRAM_LOG];      /**< server index of each send() */
-    uint32_t sent_at[FAKE_DGRAM_LOG];      /**< fake clock at each send() */
-    uint8_t last[FAKE_DGRAM_SIZE];         /**< the last datagram sent */
+    unsigned opened[FAKE_DGRAM_LOG];  /**< server index of each open() */
+    unsigned sent_to[FAKE_DGRAM_LOG]; /**< server index of each send() */
+    uint32_t sent_at[FAKE_DGRAM_LOG]; /**< fake clock at each send() */
+    uint8_t last[FAKE_DGRAM_SIZE];    /**< the last datagram sent */
     size_t last_len;
-    unsigned dropped;                      /**< queued datagrams dropped by close() */
-    bool misuse;                           /**< send/recv without an open socket */
+    unsigned dropped; /**< queued datagrams dropped by close() */
+    bool misuse;      /**< send/recv without an open socket */
 } fake_dgram_t;
 
 extern const smtpc_dgram_ops_t fake_dgram_ops;
@@ -128,7 +128,7 @@ typedef struct fake_rng {
     uint32_t state;
     const uint8_t *fixed;
     size_t fixed_len, fixed_off;
-    int fail;        /**< != 0: fill() fails with it */
+    int fail; /**< != 0: fill() fails with it */
     unsigned calls;
 } fake_rng_t;
 

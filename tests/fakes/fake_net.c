@@ -34,7 +34,7 @@ static int fake_net_connect_poll(void *ctx, smtpc_stream_t *out)
     return fn->poll_rc;
 }
 
-const smtpc_net_ops_t fake_net_ops = {fake_net_connect, fake_net_connect_poll};
+const smtpc_net_ops_t fake_net_ops = {fake_net_connect, fake_net_connect_poll, NULL};
 
 void fake_net_init(fake_net_t *fn, fake_stream_t *fs)
 {

@@ -164,8 +164,8 @@ int32_t fake_stream_recv(void *ctx, uint8_t *buf, size_t cap)
         return 0;
     }
     if (n == 0) {
-        if (fs->close_when_idle && (fs->steps == NULL || fs->step_idx >= fs->step_count ||
-                                    fs->mismatch)) {
+        if (fs->close_when_idle &&
+            (fs->steps == NULL || fs->step_idx >= fs->step_count || fs->mismatch)) {
             return SMTPC_ERR_NET_CLOSED;
         }
         return 0;
@@ -190,8 +190,7 @@ void fake_stream_close(void *ctx)
     ((fake_stream_t *)ctx)->close_calls++;
 }
 
-const smtpc_stream_ops_t fake_stream_ops = {fake_stream_send, fake_stream_recv,
-                                            fake_stream_close};
+const smtpc_stream_ops_t fake_stream_ops = {fake_stream_send, fake_stream_recv, fake_stream_close};
 
 smtpc_stream_t fake_stream_handle(fake_stream_t *fs)
 {

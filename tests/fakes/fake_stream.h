@@ -36,7 +36,7 @@
 
 #include "fake_clock.h"
 
-#define FAKE_IN_MAX (64u * 1024u)
+#define FAKE_IN_MAX  (64u * 1024u)
 #define FAKE_OUT_MAX (256u * 1024u)
 
 /* --------------------------------------------------------------- stream --- */

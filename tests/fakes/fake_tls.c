@@ -121,11 +121,8 @@ static void fake_tls_end(void *ctx)
 }
 
 const smtpc_tls_ops_t fake_tls_ops = {
-    fake_tls_start,
-    fake_tls_handshake,
-    {fake_tls_send, fake_tls_recv, fake_tls_stream_close},
-    fake_tls_verdict,
-    fake_tls_end,
+    fake_tls_start,   fake_tls_handshake, {fake_tls_send, fake_tls_recv, fake_tls_stream_close},
+    fake_tls_verdict, fake_tls_end,
 };
 
 void fake_tls_init(fake_tls_t *ft)

@@ -22,13 +22,13 @@
 
 typedef struct fake_tls {
     /* configuration */
-    int start_rc;                  /**< what start() returns */
-    unsigned handshake_pending;    /**< handshake() returns IN_PROGRESS this many times */
-    unsigned handshake_wants;      /**< wants reported with IN_PROGRESS */
-    int handshake_rc;              /**< then this (SMTPC_OK or an error) */
+    int start_rc;               /**< what start() returns */
+    unsigned handshake_pending; /**< handshake() returns IN_PROGRESS this many times */
+    unsigned handshake_wants;   /**< wants reported with IN_PROGRESS */
+    int handshake_rc;           /**< then this (SMTPC_OK or an error) */
     smtpc_cert_verdict_t verdict_value;
-    bool fail_on_plaintext;        /**< handshake fails with SMTPC_ERR_TLS_HANDSHAKE when
-                                        plaintext bytes are waiting on the under stream */
+    bool fail_on_plaintext; /**< handshake fails with SMTPC_ERR_TLS_HANDSHAKE when
+                                 plaintext bytes are waiting on the under stream */
     /* observations */
     smtpc_stream_t under;
     char sni[SMTPC_HOSTNAME_MAX + 1];
@@ -36,8 +36,8 @@ typedef struct fake_tls {
     bool started;
     bool tls_active;
     unsigned start_calls, handshake_calls, end_calls;
-    unsigned io_before_active; /**< stream calls made before the handshake finished */
-    uint8_t sent[FAKE_OUT_MAX];    /**< bytes the client sent through TLS */
+    unsigned io_before_active;  /**< stream calls made before the handshake finished */
+    uint8_t sent[FAKE_OUT_MAX]; /**< bytes the client sent through TLS */
     size_t sent_len;
     unsigned recv_calls;
 } fake_tls_t;

@@ -5,7 +5,8 @@
 #
 # Brings the interop world up (tests/interop/world, torn down again on any
 # exit), proves it with world/selftest.sh, then runs test_smtpc_send.sh,
-# test_mx.sh (smtpc-send --mx) and test_sts.sh (MTA-STS), each with BINDIR,
+# test_mx.sh (smtpc-send --mx), test_sts.sh (MTA-STS) and test_tlsrpt.sh
+# (TLS-RPT: smtpc-tlsrpt), each with BINDIR,
 # inside the world's network namespace, counting the checks of all three.
 # The last line is always
 #
@@ -84,7 +85,7 @@ grep '^selftest:' "$LOG" || true
 # ---- smtpc-send against the world ------------------------------------------------
 # Each script prints PASS / FAIL lines; all of them are counted together.
 passed=0 failed=0
-for t in test_smtpc_send test_mx test_sts; do
+for t in test_smtpc_send test_mx test_sts test_tlsrpt; do
   rc=0
   "$HERE/$t.sh" "$BINDIR" 2>&1 | tee "$LOG" || rc=$?
   p=$(grep -c '^PASS ' "$LOG" || true)

@@ -48,6 +48,7 @@
 #include "mbedtls/x509_crt.h"
 
 #include "smtpc/smtpc.h"
+#include "smtpc/tlsrpt.h"
 #include "smtpc_mbedtls.h"
 
 /* ------------------------------------------------------------ clock ---- */
@@ -493,7 +494,11 @@ typedef struct sim_world {
     smtpc_sts_ram_t sts_ram;              /**< the MTA-STS store, when plat.sts_store uses it */
     sim_report_t reports[SIM_REPORT_LOG]; /**< this delivery's TLS events */
     unsigned report_count;                /**< events (also those not logged) */
-    unsigned deliveries;                  /**< runs of this world */
+    /** When set, every event is also recorded into this TLS-RPT log (at
+     *  the world's wall clock); rpt_rc is the last record's outcome. */
+    struct smtpc_tlsrpt_log *rptlog;
+    int rpt_rc;
+    unsigned deliveries; /**< runs of this world */
     smtpc_envelope_t env;
     const char *rcpts[SMTPC_MAX_RCPT];
     int rc;           /**< what smtpc_client_step() finally returned */
@@ -555,6 +560,13 @@ const char *sim_sts_scenario_name(size_t i);
 const char *sim_sts_scenario_desc(size_t i);
 /** 1 pass, 0 fail. */
 int sim_sts_scenario_run(size_t i, const char *cert_dir, char *why, size_t why_cap);
+
+/* The TLS-RPT scenarios (sim_tlsrpt.c), listed after the MTA-STS ones. */
+size_t sim_rpt_scenario_count(void);
+const char *sim_rpt_scenario_name(size_t i);
+const char *sim_rpt_scenario_desc(size_t i);
+/** 1 pass, 0 fail. */
+int sim_rpt_scenario_run(size_t i, const char *cert_dir, char *why, size_t why_cap);
 
 /** The demo: one session with the transcript printed. Returns the exit status. */
 /** Does @p hay contain @p needle, ASCII case-insensitively? */

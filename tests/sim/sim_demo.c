@@ -12,7 +12,12 @@
 
 #include "sim.h"
 #include "smtpc/cache.h"
+#include "smtpc/tlsrpt.h"
 #include "smtpc_flash_file.h"
+#include "smtpc_flash_ram.h"
+#if SMTPC_ENABLE_TLSRPT_JSON
+#include <cjson/cJSON.h>
+#endif
 
 typedef struct {
     sim_world_t *w;
@@ -159,8 +164,7 @@ int sim_demo_submission(const char *cert_dir)
 
 #define DEMO_DOMAIN "example.test"
 #define DEMO_UTC0   1767225600u /* 2026-01-01T00:00:00Z */
-#define DEMO_POLICY                                                                                \
-    "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.test\r\nmax_age: 604800\r\n"
+#define DEMO_POLICY "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.test\r\nmax_age: 604800\r\n"
 
 static char demo_http[512];
 
@@ -195,7 +199,8 @@ static void demo_sts_result(const sim_world_t *w)
            r->sts_applied != SMTPC_STS_APPLY_NONE ? smtpc_sts_mode_name(r->sts_mode) : "-",
            r->sts_id[0] != '\0' ? r->sts_id : "-");
     printf("               TXT lookup %s%s%s\n", smtpc_strerror(r->sts_txt_err),
-           r->sts_fetched ? ", fetch " : "", r->sts_fetched ? smtpc_strerror(r->sts_fetch_err) : "");
+           r->sts_fetched ? ", fetch " : "",
+           r->sts_fetched ? smtpc_strerror(r->sts_fetch_err) : "");
     for (i = 0; i < r->mx_count; i++) {
         const smtpc_mx_verdict_t *v = &r->mx[i];
         const char *name = smtpc_client_mx_name(&w->client, i);
@@ -219,9 +224,8 @@ static void demo_cache(const sim_world_t *w, const char *what)
         const char *p = e.policy.mx_pool;
         unsigned k;
         printf("  %-14s id %s, mode %s, max_age %lu s, fetched at %llu, expires at %llu\n",
-               e.domain, e.id, smtpc_sts_mode_name(e.policy.mode),
-               (unsigned long)e.policy.max_age, (unsigned long long)e.fetched_at,
-               (unsigned long long)smtpc_sts_entry_expires(&e));
+               e.domain, e.id, smtpc_sts_mode_name(e.policy.mode), (unsigned long)e.policy.max_age,
+               (unsigned long long)e.fetched_at, (unsigned long long)smtpc_sts_entry_expires(&e));
         for (k = 0; k < e.policy.mx_count; k++) {
             printf("  %-14s mx %s\n", "", p);
             p += strlen(p) + 1u;
@@ -280,6 +284,100 @@ static int demo_open_cache(sim_world_t *w, const char *path)
     return SMTPC_OK;
 }
 
+/* The TLS-RPT log of the demo: a RAM-backed NOR flash of 4 KiB sectors. */
+#if SMTPC_ENABLE_TLSRPT
+static uint8_t demo_rpt_mem[4u * 4096u];
+static smtpc_flash_ram_t demo_rpt_flash;
+static smtpc_tlsrpt_log_t demo_rpt;
+static smtpc_tlsrpt_report_t demo_rep;
+
+static int demo_open_rptlog(sim_world_t *w)
+{
+    static const smtpc_flash_geom_t g = {16, 16, 4096, 4, 0xFF};
+    int rc = smtpc_flash_ram_init(&demo_rpt_flash, demo_rpt_mem, sizeof(demo_rpt_mem), &g);
+    if (rc == SMTPC_OK) {
+        rc = smtpc_tlsrpt_log_mount(&demo_rpt, &demo_rpt_flash.ops, &demo_rpt_flash, w->plat.clock,
+                                    w->plat.clock_ctx);
+    }
+    if (rc != SMTPC_OK) {
+        fprintf(stderr, "smtpc-sim demo: TLS-RPT log: %s\n", smtpc_strerror(rc));
+        return rc;
+    }
+    w->rptlog = &demo_rpt;
+    return SMTPC_OK;
+}
+
+#if SMTPC_ENABLE_TLSRPT_JSON
+/* The compact JSON the library renders, parsed back and printed indented
+ * (the demo is a host program: cJSON's default heap is fine here). */
+static void demo_print_json(const char *json)
+{
+    cJSON *root = cJSON_Parse(json);
+    char *pretty = root != NULL ? cJSON_Print(root) : NULL;
+    printf("%s\n", pretty != NULL ? pretty : json);
+    cJSON_free(pretty);
+    cJSON_Delete(root);
+}
+#endif
+
+/* The day's reports of the log, rendered as RFC 8460 JSON. Returns 0 when
+ * every report rendered and at least one exists. */
+static int demo_reports(void)
+{
+    static uint8_t arena[SMTPC_TLSRPT_ARENA];
+    static char json[8192];
+    static uint8_t gz[8192 + 64];
+    const smtpc_tlsrpt_stats_t *st = smtpc_tlsrpt_log_stats(&demo_rpt);
+    char dom[SMTPC_DNS_NAME_BUF];
+    uint32_t day;
+    unsigned i;
+    int bad = 0;
+    printf("\n4. the day's TLS-RPT report (RFC 8460), rendered from the compact log\n"
+           "   (%lu events counted, %lu not counted, %lu dropped)\n",
+           (unsigned long)st->recorded, (unsigned long)st->ignored, (unsigned long)st->dropped);
+    for (i = 0; smtpc_tlsrpt_log_list(&demo_rpt, i, &day, dom, sizeof(dom)) == SMTPC_OK; i++) {
+        size_t len = 0;
+        size_t gz_len = 0;
+        int rc = smtpc_tlsrpt_log_load(&demo_rpt, day, dom, &demo_rep);
+#if SMTPC_ENABLE_TLSRPT_JSON
+        smtpc_tlsrpt_meta_t meta;
+        memset(&meta, 0, sizeof(meta));
+        meta.org = "smtpc demo sender";
+        meta.contact = "tlsrpt-admin@sender.example";
+        meta.unique = "demo1";
+        if (rc == SMTPC_OK) {
+            rc = smtpc_tlsrpt_render(&demo_rep, &meta, arena, sizeof(arena), json, sizeof(json),
+                                     &len);
+        }
+        if (rc == SMTPC_OK) {
+            rc = smtpc_gzip_stored((const uint8_t *)json, len, gz, sizeof(gz), &gz_len);
+        }
+        if (rc != SMTPC_OK) {
+            printf("  %s: %s\n", dom, smtpc_strerror(rc));
+            bad = 1;
+            continue;
+        }
+        printf("\n  report for %s (%zu bytes of JSON, %zu as gzip; file name\n"
+               "  sender.example!%s!%lu!%lu!demo1.json.gz), indented here for reading:\n\n",
+               dom, len, gz_len, dom, (unsigned long)day * 86400ul,
+               (unsigned long)day * 86400ul + 86399ul);
+        demo_print_json(json);
+#else
+        (void)arena;
+        (void)json;
+        (void)gz;
+        (void)len;
+        (void)gz_len;
+        printf("  %s: %s (JSON rendering is compiled out)\n", dom, smtpc_strerror(rc));
+#endif
+    }
+    if (i == 0) {
+        printf("  (no report)\n");
+    }
+    return i == 0 || bad;
+}
+#endif
+
 int sim_demo(const char *cert_dir, const char *cache_file)
 {
     sim_world_t *w = (sim_world_t *)calloc(1, sizeof(*w));
@@ -316,7 +414,14 @@ int sim_demo(const char *cert_dir, const char *cache_file)
     (void)sim_dns_add(&w->dns, "_mta-sts." DEMO_DOMAIN, SMTPC_DNS_TYPE_TXT, 0,
                       "v=STSv1; id=20260101T000000;");
     (void)sim_dns_add(&w->dns, DEMO_DOMAIN, SMTPC_DNS_TYPE_MX, 10, "mx1." DEMO_DOMAIN);
+    (void)sim_dns_add(&w->dns, "_smtp._tls." DEMO_DOMAIN, SMTPC_DNS_TYPE_TXT, 0,
+                      "v=TLSRPTv1; rua=mailto:tlsrpt@" DEMO_DOMAIN);
     (void)sim_world_add_host(w, "mx1." DEMO_DOMAIN, "mx1");
+#if SMTPC_ENABLE_TLSRPT
+    if (demo_open_rptlog(w) != SMTPC_OK) {
+        goto out;
+    }
+#endif
     (void)sim_world_add_https(w, "mta-sts." DEMO_DOMAIN, "sts", demo_http);
     printf("smtpc demo: the real smtpc client and mbedTLS in an in-process simulated world:\n"
            "a DNS server, an HTTPS policy host and an SMTP server (real TLS with a test CA,\n"
@@ -373,6 +478,35 @@ int sim_demo(const char *cert_dir, const char *cache_file)
         sim_world_host(w, SIM_DNS_EVIL_MX)->total_connects != 0) {
         rc = 1;
     }
+
+    /* The second attack: the MX is right again, but a man in the middle
+     * replaces STARTTLS in the EHLO answer (the classic strip). */
+    printf("\n3. ten minutes later, a STARTTLS strip: DNS is back to mx1, but an attacker on\n"
+           "   the path rewrites STARTTLS in the EHLO answer to XXXXXXXA.\n\n");
+    w->clock.utc_s += 600u;
+    (void)sim_dns_remove(&w->dns, DEMO_DOMAIN);
+    (void)sim_dns_add(&w->dns, DEMO_DOMAIN, SMTPC_DNS_TYPE_MX, 10, "mx1." DEMO_DOMAIN);
+    sim_world_host(w, "mx1." DEMO_DOMAIN)->cfg.ehlo_plain =
+        "250-mx1.example.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 XXXXXXXA\r\n";
+    if (sim_world_rerun(w, cert_dir, err, sizeof(err)) != 0) {
+        fprintf(stderr, "smtpc-sim demo: %s\n", err);
+        rc = 1;
+        goto out;
+    }
+    demo_sts_result(w);
+    demo_events(w);
+    printf("\nNo command after EHLO crossed the wire in plaintext: the policy requires TLS\n"
+           "(fail closed). The strip is recorded with its own failure-reason-code.\n");
+    if (w->rc != SMTPC_ERR_STARTTLS_REQUIRED ||
+        sim_contains_ci(sim_world_host(w, "mx1." DEMO_DOMAIN)->peer.plain_log,
+                        sim_world_host(w, "mx1." DEMO_DOMAIN)->peer.plain_len, "MAIL FROM")) {
+        rc = 1;
+    }
+#if SMTPC_ENABLE_TLSRPT
+    if (demo_reports() != 0) {
+        rc = 1;
+    }
+#endif
 out:
     if (cache_file != NULL) {
         smtpc_flash_file_close(&demo_flash);

@@ -132,7 +132,8 @@ static int cmd_all(const char *cert_dir)
 static int usage(void)
 {
     fprintf(stderr,
-            "usage: smtpc-sim [--certs DIR] list | run NAME | all | demo [CACHE_FILE] | demo-submission\n"
+            "usage: smtpc-sim [--certs DIR] list | run NAME | all | demo [CACHE_FILE] | "
+            "demo-submission\n"
             "  CACHE_FILE: the demo keeps its MTA-STS policy cache in this NOR-emulating file\n"
             "  DIR holds the test PKI of tests/certs/gen.sh (default %s)\n",
             SMTPC_SIM_CERT_DIR);

@@ -674,7 +674,7 @@ static const scenario_t *sc_at(size_t i, bool *one_byte)
 
 /* The scenarios of this table and their _1byte variants; the DNS and MX
  * scenarios of sim_mx_scenarios.c follow them, then the MTA-STS scenarios of
- * sim_sts_scenarios.c. */
+ * sim_sts_scenarios.c, then the TLS-RPT scenarios of sim_tlsrpt.c. */
 static size_t sc_count_here(void)
 {
     size_t n = N_BASE;
@@ -687,7 +687,8 @@ static size_t sc_count_here(void)
 
 size_t sim_scenario_count(void)
 {
-    return sc_count_here() + sim_mx_scenario_count() + sim_sts_scenario_count();
+    return sc_count_here() + sim_mx_scenario_count() + sim_sts_scenario_count() +
+           sim_rpt_scenario_count();
 }
 
 const char *sim_scenario_name(size_t i)
@@ -695,6 +696,10 @@ const char *sim_scenario_name(size_t i)
     static char names[N_BASE][80];
     bool one;
     const scenario_t *s;
+    if (i >= sc_count_here() + sim_mx_scenario_count() + sim_sts_scenario_count()) {
+        return sim_rpt_scenario_name(i - sc_count_here() - sim_mx_scenario_count() -
+                                     sim_sts_scenario_count());
+    }
     if (i >= sc_count_here() + sim_mx_scenario_count()) {
         return sim_sts_scenario_name(i - sc_count_here() - sim_mx_scenario_count());
     }
@@ -716,6 +721,10 @@ const char *sim_scenario_desc(size_t i)
 {
     bool one;
     const scenario_t *s;
+    if (i >= sc_count_here() + sim_mx_scenario_count() + sim_sts_scenario_count()) {
+        return sim_rpt_scenario_desc(i - sc_count_here() - sim_mx_scenario_count() -
+                                     sim_sts_scenario_count());
+    }
     if (i >= sc_count_here() + sim_mx_scenario_count()) {
         return sim_sts_scenario_desc(i - sc_count_here() - sim_mx_scenario_count());
     }
@@ -845,6 +854,11 @@ int sim_scenario_run(const char *name, const char *cert_dir, char *why, size_t w
     for (i = 0; i < sim_sts_scenario_count(); i++) {
         if (strcmp(sim_sts_scenario_name(i), name) == 0) {
             return sim_sts_scenario_run(i, cert_dir, why, why_cap);
+        }
+    }
+    for (i = 0; i < sim_rpt_scenario_count(); i++) {
+        if (strcmp(sim_rpt_scenario_name(i), name) == 0) {
+            return sim_rpt_scenario_run(i, cert_dir, why, why_cap);
         }
     }
     for (i = 0; i < n; i++) {

@@ -83,7 +83,7 @@ typedef struct {
     uint8_t fetched;
     int txt_err;
     int fetch_err;
-    const char *id; /* result.sts_id */
+    const char *id;  /* result.sts_id */
     unsigned rflags; /* result.flags & ST_RESULT_FLAGS */
     unsigned mx_count;
     st_mx_t mx[SMTPC_MAX_MX];
@@ -173,11 +173,9 @@ static const char *st_chunked(unsigned slot, const char *body, size_t blen, size
     "version: STSv1\nmode: enforce\nmx: mx1.example.test\nmx: mx2.example.test\nmax_age: 604800\n"
 #define POL_ENFORCE_SHORT                                                                          \
     "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.test\r\nmax_age: 60\r\n"
-#define POL_TESTING                                                                                \
-    "version: STSv1\r\nmode: testing\r\nmx: mx1.example.test\r\nmax_age: 86400\r\n"
-#define POL_NONE "version: STSv1\r\nmode: none\r\nmax_age: 86400\r\n"
-#define POL_STRICT                                                                                 \
-    "version: STSv1\r\nmode: strict\r\nmx: mx1.example.test\r\nmax_age: 86400\r\n"
+#define POL_TESTING "version: STSv1\r\nmode: testing\r\nmx: mx1.example.test\r\nmax_age: 86400\r\n"
+#define POL_NONE    "version: STSv1\r\nmode: none\r\nmax_age: 86400\r\n"
+#define POL_STRICT  "version: STSv1\r\nmode: strict\r\nmx: mx1.example.test\r\nmax_age: 86400\r\n"
 
 #define TXT_ID1 "v=STSv1; id=20260101T000000;"
 #define ID1     "20260101T000000"
@@ -219,6 +217,9 @@ static void st_base(sim_world_t *w)
     w->plat.sts_store_ctx = &w->sts_ram;
     w->plat.report = sim_report_hook;
     w->plat.report_arg = w;
+    /* The DNS traffic checked here is MTA-STS's own: the `_smtp._tls`
+     * lookup a report hook brings is covered by sim_tlsrpt.c. */
+    w->ccfg.tlsrpt_off = 1;
 }
 
 /* TXT id 1, MX 10 mx1, the policy host answering @p resp. */
@@ -959,15 +960,23 @@ static const char *ck_smarthost_listed(sim_world_t *w, char *buf, size_t cap)
 #define FETCH_FAILED(e)                                                                            \
     .mode = 0, .applied = SMTPC_STS_APPLY_NONE, .fetched = 1, .txt_err = SMTPC_OK,                 \
     .fetch_err = (e), .id = "", .rflags = 0
-#define CONN_BOTH  STS_HOST ":443," MX1 ":25"
+#define CONN_BOTH STS_HOST ":443," MX1 ":25"
 /* mx1 listed and used: level raised to VERIFIED, reached. */
 #define MX1_VERIFIED                                                                               \
-    {MX1, SMTPC_MX_MATCH, 1, SMTPC_TLS_VERIFIED, SMTPC_REACHED_VERIFIED, SMTPC_CERT_OK, SMTPC_OK}
+    {                                                                                              \
+        MX1, SMTPC_MX_MATCH, 1, SMTPC_TLS_VERIFIED, SMTPC_REACHED_VERIFIED, SMTPC_CERT_OK,         \
+            SMTPC_OK                                                                               \
+    }
 /* mx1 without a policy: the caller's level ENCRYPTED; its certificate is good. */
 #define MX1_PLAIN_POLICY                                                                           \
-    {MX1, SMTPC_MX_NO_POLICY, 1, SMTPC_TLS_ENCRYPTED, SMTPC_REACHED_VERIFIED, SMTPC_CERT_OK,       \
-     SMTPC_OK}
-#define EVIL_SKIPPED {EVIL, SMTPC_MX_NO_MATCH, 0, 0, 0, 0, SMTPC_ERR_STS_MX_NOT_ALLOWED}
+    {                                                                                              \
+        MX1, SMTPC_MX_NO_POLICY, 1, SMTPC_TLS_ENCRYPTED, SMTPC_REACHED_VERIFIED, SMTPC_CERT_OK,    \
+            SMTPC_OK                                                                               \
+    }
+#define EVIL_SKIPPED                                                                               \
+    {                                                                                              \
+        EVIL, SMTPC_MX_NO_MATCH, 0, 0, 0, 0, SMTPC_ERR_STS_MX_NOT_ALLOWED                          \
+    }
 /* A delivery through mx1 with no policy in force (the fetch failed with e). */
 #define NO_POLICY_VIA_MX1_F(e, f)                                                                  \
     OK_VIA(MX1), .connects = CONN_BOTH, FETCH_FAILED(e), .mx_count = 1, .mx = {MX1_PLAIN_POLICY},  \
@@ -979,33 +988,20 @@ static const st_scenario_t st_scenarios[] = {
      .desc = "enforce policy fetched over HTTPS lists mx1: delivered at level VERIFIED",
      .setup = su_enforce,
      .steps = 1,
-     .step = {{OK_VIA(MX1),
-               .connects = CONN_BOTH,
-               ENFORCED_FETCHED,
-               .mx_count = 1,
-               .mx = {MX1_VERIFIED},
-               .flags = ST_DELIVERS,
-               .check = ck_mx1_sni}}},
+     .step = {{OK_VIA(MX1), .connects = CONN_BOTH, ENFORCED_FETCHED, .mx_count = 1,
+               .mx = {MX1_VERIFIED}, .flags = ST_DELIVERS, .check = ck_mx1_sni}}},
     {.name = "sts_mx_spoof_not_in_policy",
      .desc = "MX answer names only an attacker host; enforce: no connection, STS_MX_NOT_ALLOWED",
      .setup = su_spoof_only,
      .steps = 1,
-     .step = {{FAIL_STS,
-               .connects = STS_HOST ":443",
-               ENFORCED_FETCHED,
-               .mx_count = 1,
-               .mx = {EVIL_SKIPPED},
-               .check = ck_spoof_event}}},
+     .step = {{FAIL_STS, .connects = STS_HOST ":443", ENFORCED_FETCHED, .mx_count = 1,
+               .mx = {EVIL_SKIPPED}, .check = ck_spoof_event}}},
     {.name = "sts_mx_partial_spoof",
      .desc = "attacker MX 5 before mx1 MX 10: the unlisted one skipped, delivered via mx1",
      .setup = su_partial_spoof,
      .steps = 1,
-     .step = {{OK_VIA(MX1),
-               .connects = CONN_BOTH,
-               ENFORCED_FETCHED,
-               .mx_count = 2,
-               .mx = {EVIL_SKIPPED, MX1_VERIFIED},
-               .flags = ST_DELIVERS,
+     .step = {{OK_VIA(MX1), .connects = CONN_BOTH, ENFORCED_FETCHED, .mx_count = 2,
+               .mx = {EVIL_SKIPPED, MX1_VERIFIED}, .flags = ST_DELIVERS,
                .check = ck_partial_spoof}}},
     {.name = "sts_policy_host_bad_cert",
      .desc = "policy host certificate for another name: fetch fails, delivered as without policy",
@@ -1069,12 +1065,8 @@ static const st_scenario_t st_scenarios[] = {
              "a spoofed MX",
      .setup = su_enforce_evil_ready,
      .steps = 2,
-     .step = {{OK_VIA(MX1),
-               .connects = CONN_BOTH,
-               ENFORCED_FETCHED,
-               .mx_count = 1,
-               .mx = {MX1_VERIFIED},
-               .flags = ST_DELIVERS},
+     .step = {{OK_VIA(MX1), .connects = CONN_BOTH, ENFORCED_FETCHED, .mx_count = 1,
+               .mx = {MX1_VERIFIED}, .flags = ST_DELIVERS},
               {.before = bf_new_id_500_spoof,
                FAIL_STS,
                .connects = STS_HOST ":443",
@@ -1092,12 +1084,8 @@ static const st_scenario_t st_scenarios[] = {
      .desc = "TXT answered NXDOMAIN and MX spoofed after a policy was cached: still refused",
      .setup = su_enforce_evil_ready,
      .steps = 2,
-     .step = {{OK_VIA(MX1),
-               .connects = CONN_BOTH,
-               ENFORCED_FETCHED,
-               .mx_count = 1,
-               .mx = {MX1_VERIFIED},
-               .flags = ST_DELIVERS},
+     .step = {{OK_VIA(MX1), .connects = CONN_BOTH, ENFORCED_FETCHED, .mx_count = 1,
+               .mx = {MX1_VERIFIED}, .flags = ST_DELIVERS},
               {.before = bf_nxdomain_spoof,
                FAIL_STS,
                .connects = "",
@@ -1117,12 +1105,8 @@ static const st_scenario_t st_scenarios[] = {
      .desc = "policy max_age 60; TXT gone: cached at +60 s, no policy at +61 s",
      .setup = su_short,
      .steps = 3,
-     .step = {{OK_VIA(MX1),
-               .connects = CONN_BOTH,
-               FETCHED(SMTPC_STS_MODE_ENFORCE, ID1),
-               .rflags = SMTPC_RESULT_STS_ENFORCED,
-               .mx_count = 1,
-               .mx = {MX1_VERIFIED},
+     .step = {{OK_VIA(MX1), .connects = CONN_BOTH, FETCHED(SMTPC_STS_MODE_ENFORCE, ID1),
+               .rflags = SMTPC_RESULT_STS_ENFORCED, .mx_count = 1, .mx = {MX1_VERIFIED},
                .flags = ST_DELIVERS},
               {.before = bf_txt_gone_60,
                OK_VIA(MX1),
@@ -1149,12 +1133,8 @@ static const st_scenario_t st_scenarios[] = {
      .desc = "policy max_age 60, +61 s, same TXT id: fetched again",
      .setup = su_short,
      .steps = 2,
-     .step = {{OK_VIA(MX1),
-               .connects = CONN_BOTH,
-               FETCHED(SMTPC_STS_MODE_ENFORCE, ID1),
-               .rflags = SMTPC_RESULT_STS_ENFORCED,
-               .mx_count = 1,
-               .mx = {MX1_VERIFIED},
+     .step = {{OK_VIA(MX1), .connects = CONN_BOTH, FETCHED(SMTPC_STS_MODE_ENFORCE, ID1),
+               .rflags = SMTPC_RESULT_STS_ENFORCED, .mx_count = 1, .mx = {MX1_VERIFIED},
                .flags = ST_DELIVERS},
               {.before = bf_plus_61,
                OK_VIA(MX1),
@@ -1168,15 +1148,12 @@ static const st_scenario_t st_scenarios[] = {
      .desc = "testing policy; MX not listed, certificate for another host: delivered and reported",
      .setup = su_testing,
      .steps = 1,
-     .step = {{OK_VIA(MX2),
-               .connects = STS_HOST ":443," MX2 ":25",
-               FETCHED(SMTPC_STS_MODE_TESTING, ID1),
-               .rflags = SMTPC_RESULT_STS_TESTING,
+     .step = {{OK_VIA(MX2), .connects = STS_HOST ":443," MX2 ":25",
+               FETCHED(SMTPC_STS_MODE_TESTING, ID1), .rflags = SMTPC_RESULT_STS_TESTING,
                .mx_count = 1,
                .mx = {{MX2, SMTPC_MX_NO_MATCH, 1, SMTPC_TLS_ENCRYPTED, SMTPC_REACHED_ENCRYPTED,
                        SMTPC_CERT_HOSTNAME, SMTPC_OK}},
-               .flags = ST_DELIVERS,
-               .check = ck_testing}}},
+               .flags = ST_DELIVERS, .check = ck_testing}}},
     {.name = "sts_enforce_starttls_stripped",
      .desc = "enforce; the listed MX offers no STARTTLS (caller allowed plaintext): refused",
      .setup = su_stripped,
@@ -1226,13 +1203,8 @@ static const st_scenario_t st_scenarios[] = {
      .desc = "caller set PLAINTEXT_ALLOWED and TLS none; enforce raises to STARTTLS, VERIFIED",
      .setup = su_plaintext_allowed,
      .steps = 1,
-     .step = {{OK_VIA(MX1),
-               .connects = CONN_BOTH,
-               ENFORCED_FETCHED,
-               .mx_count = 1,
-               .mx = {MX1_VERIFIED},
-               .flags = ST_DELIVERS,
-               .check = ck_plaintext_allowed}}},
+     .step = {{OK_VIA(MX1), .connects = CONN_BOTH, ENFORCED_FETCHED, .mx_count = 1,
+               .mx = {MX1_VERIFIED}, .flags = ST_DELIVERS, .check = ck_plaintext_allowed}}},
     {.name = "sts_policy_fetch_timeout",
      .desc = "policy host never answers: TIMEOUT at the fetch deadline, delivered without policy",
      .setup = su_fetch_timeout,
@@ -1249,13 +1221,8 @@ static const st_scenario_t st_scenarios[] = {
      .desc = "policy dripped one byte per 100 ms, within the deadline: applied",
      .setup = su_drip_ok,
      .steps = 1,
-     .step = {{OK_VIA(MX1),
-               .connects = CONN_BOTH,
-               ENFORCED_FETCHED,
-               .mx_count = 1,
-               .mx = {MX1_VERIFIED},
-               .flags = ST_DELIVERS,
-               .check = ck_drip_ok}}},
+     .step = {{OK_VIA(MX1), .connects = CONN_BOTH, ENFORCED_FETCHED, .mx_count = 1,
+               .mx = {MX1_VERIFIED}, .flags = ST_DELIVERS, .check = ck_drip_ok}}},
     {.name = "sts_policy_fetch_timeout_cfg",
      .desc = "policy host never answers; cfg.timeouts.sts_fetch_ms 5000 bounds the fetch",
      .setup = su_fetch_timeout_cfg,
@@ -1265,22 +1232,14 @@ static const st_scenario_t st_scenarios[] = {
      .desc = "policy in 7-byte chunks, charset parameter: applied",
      .setup = su_chunked_ok,
      .steps = 1,
-     .step = {{OK_VIA(MX1),
-               .connects = CONN_BOTH,
-               ENFORCED_FETCHED,
-               .mx_count = 1,
-               .mx = {MX1_VERIFIED},
-               .flags = ST_DELIVERS}}},
+     .step = {{OK_VIA(MX1), .connects = CONN_BOTH, ENFORCED_FETCHED, .mx_count = 1,
+               .mx = {MX1_VERIFIED}, .flags = ST_DELIVERS}}},
     {.name = "sts_mode_none_optout",
      .desc = "cached enforce policy, then a new id with mode none: replaced, no longer enforced",
      .setup = su_optout,
      .steps = 2,
-     .step = {{OK_VIA(MX1),
-               .connects = CONN_BOTH,
-               ENFORCED_FETCHED,
-               .mx_count = 1,
-               .mx = {MX1_VERIFIED},
-               .flags = ST_DELIVERS},
+     .step = {{OK_VIA(MX1), .connects = CONN_BOTH, ENFORCED_FETCHED, .mx_count = 1,
+               .mx = {MX1_VERIFIED}, .flags = ST_DELIVERS},
               {.before = bf_optout,
                OK_VIA(MX2),
                .connects = STS_HOST ":443," MX2 ":25",
@@ -1294,12 +1253,8 @@ static const st_scenario_t st_scenarios[] = {
      .desc = "wall clock unknown: the fetched policy applies, is not stored, is fetched again",
      .setup = su_clock_unknown,
      .steps = 2,
-     .step = {{OK_VIA(MX1),
-               .connects = CONN_BOTH,
-               ENFORCED_FETCHED_F(SMTPC_RESULT_CLOCK_UNKNOWN),
-               .mx_count = 1,
-               .mx = {MX1_VERIFIED},
-               .flags = ST_DELIVERS,
+     .step = {{OK_VIA(MX1), .connects = CONN_BOTH, ENFORCED_FETCHED_F(SMTPC_RESULT_CLOCK_UNKNOWN),
+               .mx_count = 1, .mx = {MX1_VERIFIED}, .flags = ST_DELIVERS,
                .check = ck_nothing_stored},
               {.before = bf_later,
                OK_VIA(MX1),
@@ -1313,34 +1268,20 @@ static const st_scenario_t st_scenarios[] = {
      .desc = "two v=STSv1 records: no usable record (§3.1), no fetch, no policy",
      .setup = su_txt_two,
      .steps = 1,
-     .step = {{OK_VIA(MX1),
-               .connects = MX1 ":25",
-               .txt_err = SMTPC_ERR_STS_TXT_INVALID,
-               .id = "",
-               .mx_count = 1,
-               .mx = {MX1_PLAIN_POLICY},
-               .flags = ST_DELIVERS}}},
+     .step = {{OK_VIA(MX1), .connects = MX1 ":25", .txt_err = SMTPC_ERR_STS_TXT_INVALID, .id = "",
+               .mx_count = 1, .mx = {MX1_PLAIN_POLICY}, .flags = ST_DELIVERS}}},
     {.name = "sts_txt_unrelated_records",
      .desc = "SPF and site-verification TXT records next to the STS record are ignored",
      .setup = su_txt_unrelated,
      .steps = 1,
-     .step = {{OK_VIA(MX1),
-               .connects = CONN_BOTH,
-               ENFORCED_FETCHED,
-               .mx_count = 1,
-               .mx = {MX1_VERIFIED},
-               .flags = ST_DELIVERS}}},
+     .step = {{OK_VIA(MX1), .connects = CONN_BOTH, ENFORCED_FETCHED, .mx_count = 1,
+               .mx = {MX1_VERIFIED}, .flags = ST_DELIVERS}}},
     {.name = "sts_txt_cname",
      .desc = "_mta-sts delegated by CNAME to a provider (§8.2): followed",
      .setup = su_txt_cname,
      .steps = 1,
-     .step = {{OK_VIA(MX1),
-               .connects = CONN_BOTH,
-               ENFORCED_FETCHED,
-               .mx_count = 1,
-               .mx = {MX1_VERIFIED},
-               .flags = ST_DELIVERS,
-               .check = ck_cname}}},
+     .step = {{OK_VIA(MX1), .connects = CONN_BOTH, ENFORCED_FETCHED, .mx_count = 1,
+               .mx = {MX1_VERIFIED}, .flags = ST_DELIVERS, .check = ck_cname}}},
     {.name = "sts_enforce_no_fallback_unlisted",
      .desc = "enforce; the listed MX refuses, the unlisted MX 20 is never tried (§8.4)",
      .setup = su_no_fallback,
@@ -1359,13 +1300,8 @@ static const st_scenario_t st_scenarios[] = {
      .desc = "recipient domain EXAMPLE.Test: one lower-case name for TXT, MX, URL, SNI",
      .setup = su_mixed_case,
      .steps = 1,
-     .step = {{OK_VIA(MX1),
-               .connects = CONN_BOTH,
-               ENFORCED_FETCHED,
-               .mx_count = 1,
-               .mx = {MX1_VERIFIED},
-               .flags = ST_DELIVERS,
-               .check = ck_mx1_sni}}},
+     .step = {{OK_VIA(MX1), .connects = CONN_BOTH, ENFORCED_FETCHED, .mx_count = 1,
+               .mx = {MX1_VERIFIED}, .flags = ST_DELIVERS, .check = ck_mx1_sni}}},
     /* Without framing, the end of the body is the close; a network cut (a
      * FIN without close_notify) looks the same to the client, so the body
      * could lose its tail: here max_age 86400 would become 8. */
@@ -1407,12 +1343,8 @@ static const st_scenario_t st_scenarios[] = {
      .desc = "TXT lookup times out (DNS failure) and the MX is spoofed: the cached policy refuses",
      .setup = su_enforce_evil_ready,
      .steps = 2,
-     .step = {{OK_VIA(MX1),
-               .connects = CONN_BOTH,
-               ENFORCED_FETCHED,
-               .mx_count = 1,
-               .mx = {MX1_VERIFIED},
-               .flags = ST_DELIVERS},
+     .step = {{OK_VIA(MX1), .connects = CONN_BOTH, ENFORCED_FETCHED, .mx_count = 1,
+               .mx = {MX1_VERIFIED}, .flags = ST_DELIVERS},
               {.before = bf_txt_lost_spoof,
                FAIL_STS,
                .connects = "",
@@ -1435,19 +1367,13 @@ static const st_scenario_t st_scenarios[] = {
      .desc = "_mta-sts holds only an SPF record: no STS record (NODATA), no fetch",
      .setup = su_txt_only_unrelated,
      .steps = 1,
-     .step = {{OK_VIA(MX1),
-               .connects = MX1 ":25",
-               .txt_err = SMTPC_ERR_DNS_NODATA,
-               .id = "",
-               .mx_count = 1,
-               .mx = {MX1_PLAIN_POLICY},
-               .flags = ST_DELIVERS}}},
+     .step = {{OK_VIA(MX1), .connects = MX1 ":25", .txt_err = SMTPC_ERR_DNS_NODATA, .id = "",
+               .mx_count = 1, .mx = {MX1_PLAIN_POLICY}, .flags = ST_DELIVERS}}},
     {.name = "sts_policy_tls_stall",
      .desc = "policy host stalls in the TLS handshake: TIMEOUT at the fetch deadline",
      .setup = su_policy_tls_stall,
      .steps = 1,
-     .step = {{NO_POLICY_VIA_MX1_F(SMTPC_ERR_TIMEOUT, ST_TIMED),
-               .t_ms = SMTPC_STS_FETCH_TIMEOUT_MS,
+     .step = {{NO_POLICY_VIA_MX1_F(SMTPC_ERR_TIMEOUT, ST_TIMED), .t_ms = SMTPC_STS_FETCH_TIMEOUT_MS,
                .check = ck_no_request}}},
     {.name = "sts_policy_host_refused",
      .desc = "policy host refuses the connection: NET_CONNECT, delivered without policy",
@@ -1458,46 +1384,27 @@ static const st_scenario_t st_scenarios[] = {
      .desc = "MX answer MX1.Example.TEST matches the policy's mx1.example.test",
      .setup = su_mx_mixed_case,
      .steps = 1,
-     .step = {{OK_VIA(MX1),
-               .connects = CONN_BOTH,
-               ENFORCED_FETCHED,
-               .mx_count = 1,
-               .mx = {MX1_VERIFIED},
-               .flags = ST_DELIVERS,
-               .check = ck_mx1_sni}}},
+     .step = {{OK_VIA(MX1), .connects = CONN_BOTH, ENFORCED_FETCHED, .mx_count = 1,
+               .mx = {MX1_VERIFIED}, .flags = ST_DELIVERS, .check = ck_mx1_sni}}},
     {.name = "sts_off",
      .desc = "cfg.sts_off: no TXT question, no policy fetch, the caller's level",
      .setup = su_sts_off,
      .steps = 1,
-     .step = {{OK_VIA(MX1),
-               .connects = MX1 ":25",
-               .txt_err = SMTPC_OK,
-               .id = "",
-               .mx_count = 1,
-               .mx = {MX1_PLAIN_POLICY},
-               .flags = ST_DELIVERS | ST_NO_TXT,
-               .check = ck_sts_off}}},
+     .step = {{OK_VIA(MX1), .connects = MX1 ":25", .txt_err = SMTPC_OK, .id = "", .mx_count = 1,
+               .mx = {MX1_PLAIN_POLICY}, .flags = ST_DELIVERS | ST_NO_TXT, .check = ck_sts_off}}},
     {.name = "sts_smarthost_not_listed",
      .desc = "SUBMISSION via a smarthost with cfg.sts_domain; the host is not in the policy",
      .setup = su_smarthost_unlisted,
      .steps = 1,
-     .step = {{FAIL_STS,
-               .connects = STS_HOST ":443",
-               ENFORCED_FETCHED,
-               .mx_count = 1,
+     .step = {{FAIL_STS, .connects = STS_HOST ":443", ENFORCED_FETCHED, .mx_count = 1,
                .mx = {{RELAY, SMTPC_MX_NO_MATCH, 0, 0, 0, 0, SMTPC_ERR_STS_MX_NOT_ALLOWED}},
-               .flags = ST_SUBMISSION,
-               .check = ck_smarthost}}},
+               .flags = ST_SUBMISSION, .check = ck_smarthost}}},
     {.name = "sts_smarthost_listed",
      .desc = "SUBMISSION via a smarthost the policy lists: delivered at level VERIFIED",
      .setup = su_smarthost_listed,
      .steps = 1,
-     .step = {{OK_VIA(MX1),
-               .connects = STS_HOST ":443," MX1 ":587",
-               ENFORCED_FETCHED,
-               .mx_count = 1,
-               .mx = {MX1_VERIFIED},
-               .flags = ST_DELIVERS | ST_SUBMISSION,
+     .step = {{OK_VIA(MX1), .connects = STS_HOST ":443," MX1 ":587", ENFORCED_FETCHED,
+               .mx_count = 1, .mx = {MX1_VERIFIED}, .flags = ST_DELIVERS | ST_SUBMISSION,
                .check = ck_smarthost_listed}}},
 };
 
@@ -1623,8 +1530,8 @@ static const char *st_mx(const st_step_t *s, sim_world_t *w, char *buf, size_t c
             return buf;
         }
         if (v->policy != e->policy || v->tried != e->tried || v->err != e->err ||
-            (e->tried && (v->level != e->level || v->tls_reached != e->reached ||
-                          v->cert != e->cert))) {
+            (e->tried &&
+             (v->level != e->level || v->tls_reached != e->reached || v->cert != e->cert))) {
             snprintf(buf, cap,
                      "expected mx[%u] %s policy %u tried %u level %u reached %u cert %s err %s "
                      "got policy %u tried %u level %u reached %u cert %s err %s",
@@ -1650,9 +1557,8 @@ static const char *st_dns(const st_step_t *s, sim_world_t *w, char *buf, size_t 
         return st_fail_u(buf, cap, "DNS sockets closed of those opened", w->dns.opens,
                          w->dns.closes);
     }
-    if ((s->flags & ST_NO_TXT) == 0u &&
-        (w->dns.log_len == 0u || q->qtype != SMTPC_DNS_TYPE_TXT ||
-         strcmp(q->qname, STS_TXT_NAME) != 0)) {
+    if ((s->flags & ST_NO_TXT) == 0u && (w->dns.log_len == 0u || q->qtype != SMTPC_DNS_TYPE_TXT ||
+                                         strcmp(q->qname, STS_TXT_NAME) != 0)) {
         return st_fail(buf, cap, "a first TXT question for " STS_TXT_NAME,
                        w->dns.log_len == 0u ? "none" : q->qname);
     }

@@ -218,7 +218,30 @@ static int sim_net_connect_poll(void *ctx, smtpc_stream_t *out)
     return SMTPC_ERR_STATE; /* connect() always completes at once */
 }
 
-const smtpc_net_ops_t sim_net_ops = {sim_net_connect, sim_net_connect_poll};
+/* The peer address of the last connection: named host i is 192.0.2.(10+i),
+ * the default pipe 192.0.2.1, a nameserver over TCP its own address. */
+static int sim_net_peer(void *ctx, uint8_t addr[16], uint8_t *len)
+{
+    const sim_net_t *n = (const sim_net_t *)ctx;
+    size_t i;
+    addr[0] = 192;
+    addr[1] = 0;
+    addr[2] = 2;
+    addr[3] = 1;
+    *len = 4;
+    if (sim_is_nameserver(n->host)) {
+        addr[3] = strcmp(n->host, SIM_DNS_ADDR0) == 0 ? 53u : 54u;
+        return SMTPC_OK;
+    }
+    for (i = 0; i < n->host_count; i++) {
+        if (net_name_eq(n->hosts[i].name, n->host)) {
+            addr[3] = (uint8_t)(10u + i);
+        }
+    }
+    return SMTPC_OK;
+}
+
+const smtpc_net_ops_t sim_net_ops = {sim_net_connect, sim_net_connect_poll, sim_net_peer};
 
 /* ------------------------------------------------------------- body ---- */
 
@@ -335,6 +358,11 @@ void sim_report_hook(void *arg, const smtpc_tls_event_t *ev)
 {
     sim_world_t *w = (sim_world_t *)arg;
     sim_report_t *r;
+#if SMTPC_ENABLE_TLSRPT
+    if (w->rptlog != NULL) {
+        w->rpt_rc = smtpc_tlsrpt_log_record(w->rptlog, ev, w->clock.utc_s);
+    }
+#endif
     if (w->report_count++ >= SIM_REPORT_LOG) {
         return;
     }

@@ -26,7 +26,7 @@ typedef enum { RUN_WHOLE = 0, RUN_BYTE, RUN_BLOCK, RUN_BYTE_BLOCK, RUN_COUNT } r
 static const char *const run_names[RUN_COUNT] = {"whole", "one-byte", "would-block",
                                                  "one-byte+would-block"};
 
-#define T0 1000000u
+#define T0   1000000u
 #define HOST "smtp.example.net"
 
 typedef struct {
@@ -48,8 +48,8 @@ typedef struct {
     const uint8_t *data;
     size_t len, off;
     unsigned calls;
-    unsigned not_ready;   /* first calls that return "not ready" */
-    unsigned fail_at;     /* 1-based call that fails (0: never) */
+    unsigned not_ready; /* first calls that return "not ready" */
+    unsigned fail_at;   /* 1-based call that fails (0: never) */
     int fail_rc;
     size_t max_cap;
 } body_t;
@@ -215,26 +215,55 @@ static void assert_closed(bool tls_started)
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-#define S_GREET {NULL, "220 smtp.example.net ESMTP\r\n", 0}
+#define S_GREET                                                                                    \
+    {                                                                                              \
+        NULL, "220 smtp.example.net ESMTP\r\n", 0                                                  \
+    }
 #define S_EHLO_STARTTLS                                                                            \
-    {"EHLO client.example\r\n", "250-smtp.example.net\r\n250-PIPELINING\r\n250 STARTTLS\r\n", 0}
-#define S_STARTTLS {"STARTTLS\r\n", "220 2.0.0 Ready to start TLS\r\n", 0}
-#define S_EHLO_AUTH {"EHLO client.example\r\n", "250-smtp.example.net\r\n250 AUTH PLAIN LOGIN\r\n", 0}
-#define S_AUTH_OK {"AUTH PLAIN AHVzZXIAcGFzcw==\r\n", "235 2.7.0 Authentication successful\r\n", 0}
-#define S_MAIL_OK {"MAIL FROM:<a@example.org>\r\n", "250 2.1.0 Ok\r\n", 0}
-#define S_RCPT_OK {"RCPT TO:<b@example.net>\r\n", "250 2.1.5 Ok\r\n", 0}
-#define S_DATA_354 {"DATA\r\n", "354 End data with <CR><LF>.<CR><LF>\r\n", 0}
-#define S_DOT_OK {".\r\n", "250 2.0.0 Ok: queued as 4XyZ\r\n", 0}
-#define S_QUIT {"QUIT\r\n", "221 2.0.0 Bye\r\n", 0}
+    {                                                                                              \
+        "EHLO client.example\r\n", "250-smtp.example.net\r\n250-PIPELINING\r\n250 STARTTLS\r\n", 0 \
+    }
+#define S_STARTTLS                                                                                 \
+    {                                                                                              \
+        "STARTTLS\r\n", "220 2.0.0 Ready to start TLS\r\n", 0                                      \
+    }
+#define S_EHLO_AUTH                                                                                \
+    {                                                                                              \
+        "EHLO client.example\r\n", "250-smtp.example.net\r\n250 AUTH PLAIN LOGIN\r\n", 0           \
+    }
+#define S_AUTH_OK                                                                                  \
+    {                                                                                              \
+        "AUTH PLAIN AHVzZXIAcGFzcw==\r\n", "235 2.7.0 Authentication successful\r\n", 0            \
+    }
+#define S_MAIL_OK                                                                                  \
+    {                                                                                              \
+        "MAIL FROM:<a@example.org>\r\n", "250 2.1.0 Ok\r\n", 0                                     \
+    }
+#define S_RCPT_OK                                                                                  \
+    {                                                                                              \
+        "RCPT TO:<b@example.net>\r\n", "250 2.1.5 Ok\r\n", 0                                       \
+    }
+#define S_DATA_354                                                                                 \
+    {                                                                                              \
+        "DATA\r\n", "354 End data with <CR><LF>.<CR><LF>\r\n", 0                                   \
+    }
+#define S_DOT_OK                                                                                   \
+    {                                                                                              \
+        ".\r\n", "250 2.0.0 Ok: queued as 4XyZ\r\n", 0                                             \
+    }
+#define S_QUIT                                                                                     \
+    {                                                                                              \
+        "QUIT\r\n", "221 2.0.0 Bye\r\n", 0                                                         \
+    }
 
-#define PRE "EHLO client.example\r\nSTARTTLS\r\n"
+#define PRE       "EHLO client.example\r\nSTARTTLS\r\n"
 #define POST_AUTH "EHLO client.example\r\nAUTH PLAIN AHVzZXIAcGFzcw==\r\n"
-#define TXN1 "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n"
-#define BODY_STD "Subject: hi\r\n\r\nhello\r\n.\r\n"
+#define TXN1      "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n"
+#define BODY_STD  "Subject: hi\r\n\r\nhello\r\n.\r\n"
 
 static const fake_step_t full_session[] = {
-    S_GREET, S_EHLO_STARTTLS, S_STARTTLS, S_EHLO_AUTH, S_AUTH_OK,
-    S_MAIL_OK, S_RCPT_OK, S_DATA_354, S_DOT_OK, S_QUIT,
+    S_GREET,   S_EHLO_STARTTLS, S_STARTTLS, S_EHLO_AUTH, S_AUTH_OK,
+    S_MAIL_OK, S_RCPT_OK,       S_DATA_354, S_DOT_OK,    S_QUIT,
 };
 
 /* -------------------------------------------------- golden sessions ----- */
@@ -292,7 +321,10 @@ static void test_client_no_plaintext_leak_before_tls(void **state)
         S_QUIT,
     };
     static const fake_step_t refused[] = {
-        S_GREET, S_EHLO_STARTTLS, {"STARTTLS\r\n", "454 4.7.0 TLS not available\r\n", 0}, S_QUIT,
+        S_GREET,
+        S_EHLO_STARTTLS,
+        {"STARTTLS\r\n", "454 4.7.0 TLS not available\r\n", 0},
+        S_QUIT,
     };
     int m;
     (void)state;
@@ -326,7 +358,8 @@ static void test_client_no_plaintext_leak_before_tls(void **state)
 static void test_client_starttls_injection_refused(void **state)
 {
     static const fake_step_t steps[] = {
-        S_GREET, S_EHLO_STARTTLS,
+        S_GREET,
+        S_EHLO_STARTTLS,
         {"STARTTLS\r\n", "220 2.0.0 Ready\r\n250-evil\r\n250 AUTH PLAIN\r\n", 0},
     };
     static const run_mode_t modes[] = {RUN_WHOLE, RUN_BYTE};
@@ -382,8 +415,10 @@ static void test_client_implicit_tls_handshake_before_greeting(void **state)
 static void test_client_plaintext_session_when_allowed(void **state)
 {
     static const fake_step_t steps[] = {
-        S_GREET, {"EHLO client.example\r\n", "250 smtp.example.net\r\n", 0},
-        S_MAIL_OK, S_RCPT_OK, S_DATA_354, S_DOT_OK, S_QUIT,
+        S_GREET,    {"EHLO client.example\r\n", "250 smtp.example.net\r\n", 0},
+        S_MAIL_OK,  S_RCPT_OK,
+        S_DATA_354, S_DOT_OK,
+        S_QUIT,
     };
     (void)state;
     world_setup(RUN_WHOLE, steps, COUNT(steps));
@@ -501,8 +536,8 @@ static void test_client_handshake_errors_propagate(void **state)
 static void test_client_verdict_checked_against_level(void **state)
 {
     static const fake_step_t steps[] = {
-        S_GREET, S_EHLO_STARTTLS, S_STARTTLS, S_EHLO_AUTH, S_AUTH_OK,
-        S_MAIL_OK, S_RCPT_OK, S_DATA_354, S_DOT_OK, S_QUIT,
+        S_GREET,   S_EHLO_STARTTLS, S_STARTTLS, S_EHLO_AUTH, S_AUTH_OK,
+        S_MAIL_OK, S_RCPT_OK,       S_DATA_354, S_DOT_OK,    S_QUIT,
     };
     (void)state;
     world_setup(RUN_WHOLE, steps, COUNT(steps));
@@ -721,8 +756,8 @@ static void test_client_big_body_pulled_in_chunks(void **state)
         g_body.data = g_big;
         g_body.len = BIG_BODY;
         assert_status(start_and_drive(), SMTPC_OK, (run_mode_t)m);
-        assert_int_equal(g_body.calls, (BIG_BODY + SMTPC_BODY_CHUNK_SIZE - 1u) /
-                                           SMTPC_BODY_CHUNK_SIZE);
+        assert_int_equal(g_body.calls,
+                         (BIG_BODY + SMTPC_BODY_CHUNK_SIZE - 1u) / SMTPC_BODY_CHUNK_SIZE);
         assert_int_equal(g_body.max_cap, SMTPC_BODY_CHUNK_SIZE);
         assert_bytes("through TLS", (run_mode_t)m, g_expect, W.tls.sent, W.tls.sent_len);
     }
@@ -755,8 +790,8 @@ static void test_client_body_not_ready_waits_on_short_timer(void **state)
 static void test_client_body_source_error_ends_session(void **state)
 {
     static const fake_step_t steps[] = {
-        S_GREET, S_EHLO_STARTTLS, S_STARTTLS, S_EHLO_AUTH, S_AUTH_OK,
-        S_MAIL_OK, S_RCPT_OK, S_DATA_354,
+        S_GREET,   S_EHLO_STARTTLS, S_STARTTLS, S_EHLO_AUTH,
+        S_AUTH_OK, S_MAIL_OK,       S_RCPT_OK,  S_DATA_354,
     };
     static const int rcs[] = {SMTPC_ERR_BODY_SOURCE, SMTPC_ERR_NO_REWIND, 5};
     static const int want[] = {SMTPC_ERR_BODY_SOURCE, SMTPC_ERR_NO_REWIND, SMTPC_ERR_BODY_SOURCE};
@@ -850,7 +885,10 @@ static void test_client_bad_arguments_rejected(void **state)
 static void test_client_result_format_after_auth_failure(void **state)
 {
     static const fake_step_t steps[] = {
-        S_GREET, S_EHLO_STARTTLS, S_STARTTLS, S_EHLO_AUTH,
+        S_GREET,
+        S_EHLO_STARTTLS,
+        S_STARTTLS,
+        S_EHLO_AUTH,
         {"AUTH PLAIN AHVzZXIAcGFzcw==\r\n", "535 5.7.8 Error: authentication failed\r\n", 0},
         S_QUIT,
     };

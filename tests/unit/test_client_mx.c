@@ -21,7 +21,7 @@
 #include "fake_stream.h"
 #include "fake_tls.h"
 
-#define T0 5000u
+#define T0      5000u
 #define NSTREAM 4u
 
 /* ------------------------------------------------- routing connector --- */
@@ -67,7 +67,7 @@ static int mnet_poll(void *ctx, smtpc_stream_t *out)
     return SMTPC_ERR_STATE; /* connect() never answers IN_PROGRESS here */
 }
 
-static const smtpc_net_ops_t mnet_ops = {mnet_connect, mnet_poll};
+static const smtpc_net_ops_t mnet_ops = {mnet_connect, mnet_poll, NULL};
 
 /* -------------------------------------------------------- nameserver --- */
 
@@ -101,8 +101,7 @@ static void qname_text(const uint8_t *q, size_t len, char *out, size_t cap)
     out[o] = '\0';
 }
 
-static void ns_responder(void *arg, fake_dgram_t *fd, unsigned server, const uint8_t *q,
-                         size_t len)
+static void ns_responder(void *arg, fake_dgram_t *fd, unsigned server, const uint8_t *q, size_t len)
 {
     ns_t *ns = (ns_t *)arg;
     char name[SMTPC_DNS_NAME_BUF];
@@ -330,20 +329,48 @@ static bool plain_contains(const fake_stream_t *fs, const char *s)
 
 /* --------------------------------------------------------- scripts --- */
 
-#define GREET(h) {NULL, "220 " h " ESMTP\r\n", 0}
-#define EHLO_OK(h) {"EHLO client.test\r\n", "250-" h "\r\n250 8BITMIME\r\n", 0}
-#define MAIL_OK {"MAIL FROM:<a@sender.test>\r\n", "250 2.1.0 Ok\r\n", 0}
-#define RCPT_OK(a) {"RCPT TO:<" a ">\r\n", "250 2.1.5 Ok\r\n", 0}
-#define DATA_OK {"DATA\r\n", "354 go ahead\r\n", 0}, {".\r\n", "250 2.0.0 Ok: queued\r\n", 0}
-#define QUIT_OK {"QUIT\r\n", "221 2.0.0 Bye\r\n", 0}
+#define GREET(h)                                                                                   \
+    {                                                                                              \
+        NULL, "220 " h " ESMTP\r\n", 0                                                             \
+    }
+#define EHLO_OK(h)                                                                                 \
+    {                                                                                              \
+        "EHLO client.test\r\n", "250-" h "\r\n250 8BITMIME\r\n", 0                                 \
+    }
+#define MAIL_OK                                                                                    \
+    {                                                                                              \
+        "MAIL FROM:<a@sender.test>\r\n", "250 2.1.0 Ok\r\n", 0                                     \
+    }
+#define RCPT_OK(a)                                                                                 \
+    {                                                                                              \
+        "RCPT TO:<" a ">\r\n", "250 2.1.5 Ok\r\n", 0                                               \
+    }
+#define DATA_OK                                                                                    \
+    {"DATA\r\n", "354 go ahead\r\n", 0},                                                           \
+    {                                                                                              \
+        ".\r\n", "250 2.0.0 Ok: queued\r\n", 0                                                     \
+    }
+#define QUIT_OK                                                                                    \
+    {                                                                                              \
+        "QUIT\r\n", "221 2.0.0 Bye\r\n", 0                                                         \
+    }
 
 static const fake_step_t S_GOOD_ALICE_CAROL[] = {
-    GREET("mx1.good.test"), EHLO_OK("mx1.good.test"), MAIL_OK, RCPT_OK("alice@good.test"),
-    RCPT_OK("carol@GOOD.test"), DATA_OK, QUIT_OK,
+    GREET("mx1.good.test"),
+    EHLO_OK("mx1.good.test"),
+    MAIL_OK,
+    RCPT_OK("alice@good.test"),
+    RCPT_OK("carol@GOOD.test"),
+    DATA_OK,
+    QUIT_OK,
 };
 static const fake_step_t S_GOOD_ALICE[] = {
-    GREET("mx1.good.test"), EHLO_OK("mx1.good.test"), MAIL_OK, RCPT_OK("alice@good.test"),
-    DATA_OK, QUIT_OK,
+    GREET("mx1.good.test"),
+    EHLO_OK("mx1.good.test"),
+    MAIL_OK,
+    RCPT_OK("alice@good.test"),
+    DATA_OK,
+    QUIT_OK,
 };
 static const fake_step_t S_OTHER_BOB_REJECTED[] = {
     GREET("mx.other.test"),
@@ -353,8 +380,12 @@ static const fake_step_t S_OTHER_BOB_REJECTED[] = {
     QUIT_OK,
 };
 static const fake_step_t S_OTHER_BOB[] = {
-    GREET("mx.other.test"), EHLO_OK("mx.other.test"), MAIL_OK, RCPT_OK("bob@other.test"),
-    DATA_OK, QUIT_OK,
+    GREET("mx.other.test"),
+    EHLO_OK("mx.other.test"),
+    MAIL_OK,
+    RCPT_OK("bob@other.test"),
+    DATA_OK,
+    QUIT_OK,
 };
 static const fake_step_t S_GREETING_421[] = {
     {NULL, "421 4.3.2 busy\r\n", 0},
@@ -468,8 +499,12 @@ static void test_client_mx_connect_failure_next_mx(void **state)
     };
     const smtpc_result_t *r;
     static const fake_step_t s[] = {
-        GREET("mx1.good.test"), EHLO_OK("mx1.good.test"), MAIL_OK,
-        RCPT_OK("alice@fallback.test"), DATA_OK, QUIT_OK,
+        GREET("mx1.good.test"),
+        EHLO_OK("mx1.good.test"),
+        MAIL_OK,
+        RCPT_OK("alice@fallback.test"),
+        DATA_OK,
+        QUIT_OK,
     };
     (void)state;
     zones(z, 1);
@@ -651,8 +686,12 @@ static void test_client_mx_nodata_implicit_mx(void **state)
 {
     static const zone_t z[] = {{"nomx.test", Z_NODATA, {NULL}}};
     static const fake_step_t s[] = {
-        GREET("nomx.test"), EHLO_OK("nomx.test"), MAIL_OK, RCPT_OK("alice@NoMX.test"),
-        DATA_OK, QUIT_OK,
+        GREET("nomx.test"),
+        EHLO_OK("nomx.test"),
+        MAIL_OK,
+        RCPT_OK("alice@NoMX.test"),
+        DATA_OK,
+        QUIT_OK,
     };
     const smtpc_result_t *r;
     (void)state;
@@ -758,7 +797,7 @@ static void test_client_mx_deadline_before_literal_session_reported_failed(void 
     r = smtpc_client_result(&fx.c);
     assert_int_equal(r->rcpt[0].err, SMTPC_OK);
     assert_int_equal(r->rcpt[1].err, SMTPC_ERR_TIMEOUT);
-    assert_int_equal(fx.net.calls, 1); /* 192.0.2.1 was never contacted ... */
+    assert_int_equal(fx.net.calls, 1);                   /* 192.0.2.1 was never contacted ... */
     assert_int_equal(r->rcpt[2].err, SMTPC_ERR_TIMEOUT); /* ... so it cannot be accepted */
     assert_int_equal(r->rcpt_accepted, 1);
 }
@@ -769,7 +808,10 @@ static void test_client_mx_no_rewind_failure_after_body_not_retried(void **state
         {"good.test", Z_MX, {"10 mx1.good.test", "20 mx2.good.test"}},
     };
     static const fake_step_t s[] = {
-        GREET("mx1.good.test"), EHLO_OK("mx1.good.test"), MAIL_OK, RCPT_OK("alice@good.test"),
+        GREET("mx1.good.test"),
+        EHLO_OK("mx1.good.test"),
+        MAIL_OK,
+        RCPT_OK("alice@good.test"),
         {"DATA\r\n", "354 go ahead\r\n", 0},
         {".\r\n", "451 4.3.0 try later\r\n", 0},
         QUIT_OK,
@@ -799,8 +841,8 @@ static void test_client_mx_address_literal_no_dns(void **state)
         QUIT_OK,
     };
     static const fake_step_t s6[] = {
-        GREET("literal6"), EHLO_OK("literal6"), MAIL_OK, RCPT_OK("bob@[IPv6:2001:db8::1]"),
-        DATA_OK, QUIT_OK,
+        GREET("literal6"), EHLO_OK("literal6"), MAIL_OK, RCPT_OK("bob@[IPv6:2001:db8::1]"), DATA_OK,
+        QUIT_OK,
     };
     const smtpc_result_t *r;
     (void)state;
@@ -871,15 +913,13 @@ static void test_client_mx_init_needs_dgram_and_rng(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_client_mx_two_domains_two_sessions, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_client_mx_two_domains_two_sessions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_mx_two_domains_all_delivered_rewinds, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_client_mx_connect_failure_next_mx, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_mx_all_mx_fail_last_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_mx_greeting_421_next_mx, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_client_mx_starttls_missing_next_mx, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_client_mx_starttls_missing_next_mx, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_mx_mail_5xx_final, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_mx_rcpt_5xx_final, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_mx_null_mx, setup, teardown),
@@ -887,8 +927,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_client_mx_nodata_implicit_mx, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_mx_one_domain_fails_other_delivered, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_client_mx_no_rewind_second_domain, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_client_mx_no_rewind_second_domain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_mx_no_rewind_second_domain_reported_failed,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
@@ -896,11 +935,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_client_mx_no_rewind_failure_after_body_not_retried,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_mx_address_literal_no_dns, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_client_mx_literal_exchange_skipped, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_client_mx_literal_exchange_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_mx_best_preference_first, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_client_mx_init_needs_dgram_and_rng, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_client_mx_init_needs_dgram_and_rng, setup, teardown),
     };
 
     return cmocka_run_group_tests_name("client_mx", tests, NULL, NULL);

@@ -16,22 +16,22 @@
 #include "fake_net.h"
 #include "fake_stream.h"
 
-#define T0 1000000u
+#define T0  1000000u
 #define TMO SMTPC_DNS_TIMEOUT_MS
 
 /* ------------------------------------------------------------ fixture --- */
 
 typedef struct {
     /* what the scripted nameserver does */
-    unsigned drop_first;   /* queries answered with silence */
+    unsigned drop_first; /* queries answered with silence */
     uint8_t rcode;
     bool nodata;
-    bool tc;               /* UDP answers carry TC=1 */
+    bool tc; /* UDP answers carry TC=1 */
     uint32_t delay_ms;
-    unsigned spoof_id;     /* datagrams with a wrong ID queued before the answer */
-    unsigned spoof_q;      /* datagrams with the right ID and another question */
-    unsigned spoof_type;   /* right ID and name, another type */
-    bool spoof_only;       /* queue the spoofs, never the answer */
+    unsigned spoof_id;   /* datagrams with a wrong ID queued before the answer */
+    unsigned spoof_q;    /* datagrams with the right ID and another question */
+    unsigned spoof_type; /* right ID and name, another type */
+    bool spoof_only;     /* queue the spoofs, never the answer */
     unsigned queries;
     uint16_t ids[16];
 } server_t;
@@ -166,15 +166,15 @@ static int teardown(void **state)
     assert_false(fx.dg.is_open);
     assert_false(fx.dg.misuse);
     assert_false(fx.dg.q_overflow);
-    assert_int_equal(fx.tcp.close_calls, fx.net.connect_calls > 0 && fx.net.connect_rc == SMTPC_OK ? 1u : 0u);
+    assert_int_equal(fx.tcp.close_calls,
+                     fx.net.connect_calls > 0 && fx.net.connect_rc == SMTPC_OK ? 1u : 0u);
     return 0;
 }
 
 static void start(const char *name)
 {
-    assert_int_equal(
-        smtpc_dns_start(&fx.d, &fx.io, name, SMTPC_DNS_TYPE_A, sink_cb, &fx.sink),
-        SMTPC_IN_PROGRESS);
+    assert_int_equal(smtpc_dns_start(&fx.d, &fx.io, name, SMTPC_DNS_TYPE_A, sink_cb, &fx.sink),
+                     SMTPC_IN_PROGRESS);
 }
 
 static void assert_real_answer(void)
@@ -199,9 +199,9 @@ static void test_dns_answer_first_try(void **state)
     assert_int_equal(fx.dg.send_calls, 1);
     assert_int_equal(fx.dg.close_calls, 1);
     /* the query on the wire: the normalised name, the engine's ID, RD */
-    assert_int_equal(smtpc_dns_query_build(want, sizeof(want), &wlen, fx.d.id, "good.test",
-                                           SMTPC_DNS_TYPE_A),
-                     SMTPC_OK);
+    assert_int_equal(
+        smtpc_dns_query_build(want, sizeof(want), &wlen, fx.d.id, "good.test", SMTPC_DNS_TYPE_A),
+        SMTPC_OK);
     assert_int_equal(fx.dg.last_len, wlen);
     assert_memory_equal(fx.dg.last, want, wlen);
     assert_int_equal(fx.srv.ids[0], fx.d.id);
@@ -339,10 +339,8 @@ static void test_dns_rcodes_final(void **state)
         bool nodata;
         int want;
     } v[] = {
-        {2, false, SMTPC_ERR_DNS_SERVFAIL},
-        {3, false, SMTPC_ERR_DNS_NXDOMAIN},
-        {5, false, SMTPC_ERR_DNS_REFUSED},
-        {1, false, SMTPC_ERR_DNS_FORMAT},
+        {2, false, SMTPC_ERR_DNS_SERVFAIL}, {3, false, SMTPC_ERR_DNS_NXDOMAIN},
+        {5, false, SMTPC_ERR_DNS_REFUSED},  {1, false, SMTPC_ERR_DNS_FORMAT},
         {0, true, SMTPC_ERR_DNS_NODATA},
     };
     size_t i;
@@ -507,20 +505,16 @@ static void test_dns_start_bad_args(void **state)
     assert_int_equal(smtpc_dns_wants(&fx.d, &dl), 0);
     assert_int_equal(smtpc_dns_start(&fx.d, &fx.io, "", 1, sink_cb, NULL), SMTPC_ERR_BAD_ARG);
     assert_int_equal(smtpc_dns_start(&fx.d, &fx.io, ".", 1, sink_cb, NULL), SMTPC_ERR_BAD_ARG);
-    assert_int_equal(smtpc_dns_start(&fx.d, NULL, "a.test", 1, sink_cb, NULL),
-                     SMTPC_ERR_BAD_ARG);
+    assert_int_equal(smtpc_dns_start(&fx.d, NULL, "a.test", 1, sink_cb, NULL), SMTPC_ERR_BAD_ARG);
     assert_int_equal(smtpc_dns_start(&fx.d, &fx.io, NULL, 1, sink_cb, NULL), SMTPC_ERR_BAD_ARG);
     io.dgram = NULL;
-    assert_int_equal(smtpc_dns_start(&fx.d, &io, "a.test", 1, sink_cb, NULL),
-                     SMTPC_ERR_BAD_ARG);
+    assert_int_equal(smtpc_dns_start(&fx.d, &io, "a.test", 1, sink_cb, NULL), SMTPC_ERR_BAD_ARG);
     io = fx.io;
     io.rng = NULL;
-    assert_int_equal(smtpc_dns_start(&fx.d, &io, "a.test", 1, sink_cb, NULL),
-                     SMTPC_ERR_BAD_ARG);
+    assert_int_equal(smtpc_dns_start(&fx.d, &io, "a.test", 1, sink_cb, NULL), SMTPC_ERR_BAD_ARG);
     io = fx.io;
     io.clock = NULL;
-    assert_int_equal(smtpc_dns_start(&fx.d, &io, "a.test", 1, sink_cb, NULL),
-                     SMTPC_ERR_BAD_ARG);
+    assert_int_equal(smtpc_dns_start(&fx.d, &io, "a.test", 1, sink_cb, NULL), SMTPC_ERR_BAD_ARG);
     assert_int_equal(smtpc_dns_step(NULL), SMTPC_ERR_BAD_ARG);
     assert_int_equal(fx.dg.open_calls, 0);
 }
@@ -609,9 +603,9 @@ static void test_dns_truncated_retried_over_tcp(void **state)
     assert_string_equal(fx.net.host, "192.0.2.54");
     assert_int_equal(fx.net.port, 5353);
     /* 2-byte length, then the query with a fresh ID */
-    assert_int_equal(smtpc_dns_query_build(want, sizeof(want), &wlen, fx.d.id, "good.test",
-                                           SMTPC_DNS_TYPE_A),
-                     SMTPC_OK);
+    assert_int_equal(
+        smtpc_dns_query_build(want, sizeof(want), &wlen, fx.d.id, "good.test", SMTPC_DNS_TYPE_A),
+        SMTPC_OK);
     assert_int_equal(fx.tcp.out_len, 2u + wlen);
     assert_int_equal(fx.tcp.out[0], (uint8_t)(wlen >> 8));
     assert_int_equal(fx.tcp.out[1], (uint8_t)wlen);
@@ -747,8 +741,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_dns_rcodes_final, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dns_spoofed_wrong_id_dropped, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dns_spoofed_wrong_question_dropped, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_dns_spoofed_wrong_question_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dns_spoof_flood_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dns_open_failure_counts_as_try, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dns_send_would_block_then_sent, setup, teardown),
@@ -762,8 +755,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dns_truncated_without_net_ops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dns_tcp_length_prefix_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dns_tcp_failures, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dns_tcp_answer_with_wrong_id_format, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_dns_tcp_answer_with_wrong_id_format, setup, teardown),
     };
     return cmocka_run_group_tests_name("dns", tests, NULL, NULL);
 }

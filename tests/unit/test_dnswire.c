@@ -15,11 +15,11 @@
 
 #include "fake_dgram.h"
 
-#define ID 0x1234u
-#define F_RESP 0x8180u /* QR, RD, RA, NOERROR */
-#define CLASS_IN 1u
+#define ID         0x1234u
+#define F_RESP     0x8180u /* QR, RD, RA, NOERROR */
+#define CLASS_IN   1u
 #define TYPE_OTHER 99u
-#define Q_OFF 12u /* offset of the question name */
+#define Q_OFF      12u /* offset of the question name */
 
 /* ------------------------------------------------------------ helpers --- */
 
@@ -110,30 +110,29 @@ static void test_dnswire_query_mx_exact_bytes(void **state)
     uint8_t out[64];
     size_t len = 0;
     (void)state;
-    assert_int_equal(smtpc_dns_query_build(out, sizeof(out), &len, 0x1234, "good.test",
-                                           SMTPC_DNS_TYPE_MX),
-                     SMTPC_OK);
+    assert_int_equal(
+        smtpc_dns_query_build(out, sizeof(out), &len, 0x1234, "good.test", SMTPC_DNS_TYPE_MX),
+        SMTPC_OK);
     assert_int_equal(len, sizeof(want));
     assert_memory_equal(out, want, sizeof(want));
     /* A trailing dot names the same (absolute) name. */
     memset(out, 0xee, sizeof(out));
-    assert_int_equal(smtpc_dns_query_build(out, sizeof(out), &len, 0x1234, "good.test.",
-                                           SMTPC_DNS_TYPE_MX),
-                     SMTPC_OK);
+    assert_int_equal(
+        smtpc_dns_query_build(out, sizeof(out), &len, 0x1234, "good.test.", SMTPC_DNS_TYPE_MX),
+        SMTPC_OK);
     assert_int_equal(len, sizeof(want));
     assert_memory_equal(out, want, sizeof(want));
 }
 
 static void test_dnswire_query_upper_case_kept(void **state)
 {
-    static const uint8_t qname[] = {4, 'G', 'O', 'o', 'D', 4, 'T', 'e', 's', 't', 0,
-                                    0, 16, 0, 1};
+    static const uint8_t qname[] = {4, 'G', 'O', 'o', 'D', 4, 'T', 'e', 's', 't', 0, 0, 16, 0, 1};
     uint8_t out[64];
     size_t len = 0;
     (void)state;
-    assert_int_equal(smtpc_dns_query_build(out, sizeof(out), &len, 7, "GOoD.Test",
-                                           SMTPC_DNS_TYPE_TXT),
-                     SMTPC_OK);
+    assert_int_equal(
+        smtpc_dns_query_build(out, sizeof(out), &len, 7, "GOoD.Test", SMTPC_DNS_TYPE_TXT),
+        SMTPC_OK);
     assert_int_equal(len, 12u + sizeof(qname));
     assert_memory_equal(out + 12, qname, sizeof(qname));
     assert_int_equal(out[0], 0);
@@ -190,18 +189,17 @@ static void test_dnswire_query_name_253_ok_longer_rejected(void **state)
 static void test_dnswire_query_bad_names_rejected(void **state)
 {
     static const char *const bad[] = {
-        "",          ".",         "..",        "a..b",       ".good.test", "good..test",
-        "good.test..", "go od.test", "good.te*st", "g\xc3\xb6od.test", "good/test",
-        "good.test\n", "a@b.test",  "x\x7f.test",
+        "",           ".",           "..",         "a..b",       ".good.test",
+        "good..test", "good.test..", "go od.test", "good.te*st", "g\xc3\xb6od.test",
+        "good/test",  "good.test\n", "a@b.test",   "x\x7f.test",
     };
     uint8_t out[128];
     size_t len = 0;
     size_t i;
     (void)state;
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        assert_int_equal(
-            smtpc_dns_query_build(out, sizeof(out), &len, 1, bad[i], SMTPC_DNS_TYPE_A),
-            SMTPC_ERR_BAD_ARG);
+        assert_int_equal(smtpc_dns_query_build(out, sizeof(out), &len, 1, bad[i], SMTPC_DNS_TYPE_A),
+                         SMTPC_ERR_BAD_ARG);
     }
     /* '_' and '-' are allowed (service labels) */
     assert_int_equal(smtpc_dns_query_build(out, sizeof(out), &len, 1, "_mta-sts.good-1.test",
@@ -211,8 +209,7 @@ static void test_dnswire_query_bad_names_rejected(void **state)
                      SMTPC_ERR_BAD_ARG);
     assert_int_equal(smtpc_dns_query_build(out, sizeof(out), NULL, 1, "a.test", 1),
                      SMTPC_ERR_BAD_ARG);
-    assert_int_equal(smtpc_dns_query_build(out, sizeof(out), &len, 1, NULL, 1),
-                     SMTPC_ERR_BAD_ARG);
+    assert_int_equal(smtpc_dns_query_build(out, sizeof(out), &len, 1, NULL, 1), SMTPC_ERR_BAD_ARG);
 }
 
 static void test_dnswire_query_small_buffer_no_space(void **state)
@@ -473,7 +470,10 @@ static void test_dnswire_txt_string_past_rdata_format(void **state)
     resp_start(&m, F_RESP, "good.test", SMTPC_DNS_TYPE_TXT, 1);
     fdm_ptr(&m, Q_OFF);
     o = fdm_rr_begin_raw(&m, SMTPC_DNS_TYPE_TXT, CLASS_IN, 300);
-    fdm_bytes(&m, "\x05" "ab", 3); /* says 5, has 2 */
+    fdm_bytes(&m,
+              "\x05"
+              "ab",
+              3); /* says 5, has 2 */
     fdm_rr_end(&m, o);
     fdm_bytes(&m, "cdefgh", 6); /* bytes after the RDATA must not count */
     assert_int_equal(parse(&m, "good.test", SMTPC_DNS_TYPE_TXT, &s), SMTPC_ERR_DNS_FORMAT);
@@ -624,9 +624,9 @@ static void test_dnswire_callback_result_stops(void **state)
     copy = malloc(m.len);
     assert_non_null(copy);
     memcpy(copy, m.b, m.len);
-    assert_int_equal(smtpc_dns_resp_parse(copy, m.len, ID, "good.test", SMTPC_DNS_TYPE_MX,
-                                          sink_cb, &s),
-                     SMTPC_ERR_NO_SPACE);
+    assert_int_equal(
+        smtpc_dns_resp_parse(copy, m.len, ID, "good.test", SMTPC_DNS_TYPE_MX, sink_cb, &s),
+        SMTPC_ERR_NO_SPACE);
     assert_int_equal(s.n, 1);
     /* no callback at all: still checked */
     assert_int_equal(
@@ -653,9 +653,9 @@ static void test_dnswire_header_checks(void **state)
     assert_non_null(copy);
     memcpy(copy, m.b, m.len);
     /* mismatched ID */
-    assert_int_equal(smtpc_dns_resp_parse(copy, m.len, ID + 1u, "good.test", SMTPC_DNS_TYPE_MX,
-                                          sink_cb, &s),
-                     SMTPC_ERR_DNS_FORMAT);
+    assert_int_equal(
+        smtpc_dns_resp_parse(copy, m.len, ID + 1u, "good.test", SMTPC_DNS_TYPE_MX, sink_cb, &s),
+        SMTPC_ERR_DNS_FORMAT);
     assert_int_equal(smtpc_dns_resp_match(copy, m.len, ID + 1u, "good.test", SMTPC_DNS_TYPE_MX),
                      SMTPC_ERR_DNS_FORMAT);
     assert_int_equal(smtpc_dns_resp_match(copy, m.len, ID, "good.test", SMTPC_DNS_TYPE_MX),
@@ -749,8 +749,8 @@ static void test_dnswire_rcodes(void **state)
         uint8_t rcode;
         int want;
     } v[] = {
-        {0, SMTPC_ERR_DNS_NODATA},   {1, SMTPC_ERR_DNS_FORMAT},   {2, SMTPC_ERR_DNS_SERVFAIL},
-        {3, SMTPC_ERR_DNS_NXDOMAIN}, {4, SMTPC_ERR_DNS_SERVFAIL}, {5, SMTPC_ERR_DNS_REFUSED},
+        {0, SMTPC_ERR_DNS_NODATA},   {1, SMTPC_ERR_DNS_FORMAT},    {2, SMTPC_ERR_DNS_SERVFAIL},
+        {3, SMTPC_ERR_DNS_NXDOMAIN}, {4, SMTPC_ERR_DNS_SERVFAIL},  {5, SMTPC_ERR_DNS_REFUSED},
         {9, SMTPC_ERR_DNS_SERVFAIL}, {15, SMTPC_ERR_DNS_SERVFAIL},
     };
     fake_dns_msg_t m;
@@ -1014,7 +1014,10 @@ static void test_dnswire_bad_char_in_name_format(void **state)
     fdm_ptr(&m, Q_OFF);
     o = fdm_rr_begin_raw(&m, SMTPC_DNS_TYPE_MX, CLASS_IN, 300);
     fdm_u16(&m, 10);
-    fdm_bytes(&m, "\x04mx\x00" "1\x00", 6); /* NUL inside a label */
+    fdm_bytes(&m,
+              "\x04mx\x00"
+              "1\x00",
+              6); /* NUL inside a label */
     fdm_rr_end(&m, o);
     assert_int_equal(parse(&m, "good.test", SMTPC_DNS_TYPE_MX, &s), SMTPC_ERR_DNS_FORMAT);
     resp_start(&m, F_RESP, "good.test", SMTPC_DNS_TYPE_MX, 1);
@@ -1084,8 +1087,7 @@ static void test_dnswire_mx_rdata_checks(void **state)
             o = fdm_rr_begin_raw(&m, SMTPC_DNS_TYPE_MX, CLASS_IN, 300);
             fdm_bytes(&m, "\x00\x00", rl);
             fdm_rr_end(&m, o);
-            assert_int_equal(parse(&m, "good.test", SMTPC_DNS_TYPE_MX, &s),
-                             SMTPC_ERR_DNS_FORMAT);
+            assert_int_equal(parse(&m, "good.test", SMTPC_DNS_TYPE_MX, &s), SMTPC_ERR_DNS_FORMAT);
         }
     }
 }
@@ -1186,9 +1188,9 @@ static void test_dnswire_null_mx(void **state)
     fdm_bytes(&m, "\x00\x00\x00", 3); /* 0 . */
     fdm_rr_end(&m, o);
     memset(&l, 0, sizeof(l));
-    assert_int_equal(smtpc_dns_resp_parse(m.b, m.len, ID, "nullmx.test", SMTPC_DNS_TYPE_MX,
-                                          mx_cb, &l),
-                     SMTPC_ERR_DNS_NULL_MX);
+    assert_int_equal(
+        smtpc_dns_resp_parse(m.b, m.len, ID, "nullmx.test", SMTPC_DNS_TYPE_MX, mx_cb, &l),
+        SMTPC_ERR_DNS_NULL_MX);
     assert_int_equal(l.count, 0);
     rr = mx_rr(0, "");
     assert_int_equal(smtpc_mx_add(&l, &rr), SMTPC_ERR_DNS_NULL_MX);

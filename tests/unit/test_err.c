@@ -66,8 +66,8 @@ static void test_err_ranges_follow_the_sign_rule(void **state)
 
 static void test_err_unknown_values_named_unknown(void **state)
 {
-    static const int unknown[] = {2, 100, -12, -19, -25, -84, -99, -200, -255, -1000, 32767,
-                                  -32768};
+    static const int unknown[] = {2,   100,  -12,  -19,   -25,   -84,
+                                  -99, -200, -255, -1000, 32767, -32768};
     size_t i;
     (void)state;
     for (i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {

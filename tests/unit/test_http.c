@@ -23,13 +23,13 @@
 /* A string literal with its length (embedded NULs kept). */
 #define L(s) (s), (sizeof(s) - 1u)
 
-#define CAP 64u           /* body cap of most vectors */
-#define NOCHECK SIZE_MAX  /* `rest` not given: only split-invariance is checked */
-#define SINK_BUF 4096u    /* largest cap a vector may use */
-#define PAIRS_MAX_LEN 160u /* three-piece splits only up to this length */
+#define CAP           64u      /* body cap of most vectors */
+#define NOCHECK       SIZE_MAX /* `rest` not given: only split-invariance is checked */
+#define SINK_BUF      4096u    /* largest cap a vector may use */
+#define PAIRS_MAX_LEN 160u     /* three-piece splits only up to this length */
 
-#define H200 "HTTP/1.1 200 OK\r\n"
-#define CT "Content-Type: text/plain\r\n"
+#define H200    "HTTP/1.1 200 OK\r\n"
+#define CT      "Content-Type: text/plain\r\n"
 #define CHUNKED "Transfer-Encoding: chunked\r\n"
 
 /* ------------------------------------------------------------ helpers --- */
@@ -39,7 +39,7 @@ typedef struct {
     size_t len;
     uint32_t cap;
     size_t calls;
-    int fail_rc;       /* non-zero: returned once the body would pass fail_after */
+    int fail_rc; /* non-zero: returned once the body would pass fail_after */
     size_t fail_after;
 } sink_t;
 
@@ -127,14 +127,13 @@ static void run_whole(const uint8_t *in, size_t len, uint32_t cap, int want_text
     run_pieces(in, len, &len, 1, cap, want_text, 0, 0, r);
 }
 
-static void same_run(const run_t *a, const run_t *b, const char *what, const char *how,
-                     size_t at)
+static void same_run(const run_t *a, const run_t *b, const char *what, const char *how, size_t at)
 {
     if (a->rc != b->rc || a->rc_before_eof != b->rc_before_eof || a->used != b->used ||
         a->sink.len != b->sink.len || memcmp(a->sink.buf, b->sink.buf, a->sink.len) != 0) {
-        print_error("%s: %s at %zu: rc %d/%d (before eof %d/%d) used %zu/%zu body %zu/%zu\n",
-                    what, how, at, a->rc, b->rc, a->rc_before_eof, b->rc_before_eof, a->used,
-                    b->used, a->sink.len, b->sink.len);
+        print_error("%s: %s at %zu: rc %d/%d (before eof %d/%d) used %zu/%zu body %zu/%zu\n", what,
+                    how, at, a->rc, b->rc, a->rc_before_eof, b->rc_before_eof, a->used, b->used,
+                    a->sink.len, b->sink.len);
         fail();
     }
 }
@@ -149,7 +148,7 @@ typedef struct {
     int at_eof;       /* 1: the result comes from the close, not from the bytes */
     const char *body; /* what the sink received (also on failure) */
     size_t body_len;
-    size_t rest;      /* bytes left unconsumed, or NOCHECK */
+    size_t rest; /* bytes left unconsumed, or NOCHECK */
 } http_case_t;
 
 static size_t g_runs; /* parser runs, for the record */
@@ -170,8 +169,7 @@ static void check_case(const http_case_t *c)
     run_whole(in, c->len, c->cap, c->want_text, whole);
     g_runs++;
     if (whole->rc != c->rc || (whole->rc_before_eof == SMTPC_IN_PROGRESS) != (c->at_eof != 0) ||
-        whole->sink.len != c->body_len ||
-        memcmp(whole->sink.buf, c->body, c->body_len) != 0 ||
+        whole->sink.len != c->body_len || memcmp(whole->sink.buf, c->body, c->body_len) != 0 ||
         (c->rest != NOCHECK && c->len - whole->used != c->rest)) {
         print_error("%s: rc %d (%s) want %d (%s), before eof %d, body %zu want %zu, rest %zu "
                     "want %zu\n",
@@ -224,33 +222,39 @@ static void check_table(const http_case_t *t, size_t n)
 }
 
 /* Vector makers: text/plain required, cap CAP unless said. */
-#define OK_BODY(what, in, body, rest) {what, L(in), CAP, 1, SMTPC_OK, 0, L(body), rest}
-#define FAIL(what, in, rc) {what, L(in), CAP, 1, rc, 0, L(""), NOCHECK}
-#define FAIL_BODY(what, in, rc, body) {what, L(in), CAP, 1, rc, 0, L(body), NOCHECK}
+#define OK_BODY(what, in, body, rest)                                                              \
+    {                                                                                              \
+        what, L(in), CAP, 1, SMTPC_OK, 0, L(body), rest                                            \
+    }
+#define FAIL(what, in, rc)                                                                         \
+    {                                                                                              \
+        what, L(in), CAP, 1, rc, 0, L(""), NOCHECK                                                 \
+    }
+#define FAIL_BODY(what, in, rc, body)                                                              \
+    {                                                                                              \
+        what, L(in), CAP, 1, rc, 0, L(body), NOCHECK                                               \
+    }
 
 /* ------------------------------------------------------------ status --- */
 
 static const http_case_t STATUS_CASES[] = {
     OK_BODY("200 OK", H200 CT "Content-Length: 5\r\n\r\nhello", "hello", 0),
-    OK_BODY("HTTP/1.0 200", "HTTP/1.0 200 OK\r\n" CT "Content-Length: 5\r\n\r\nhello", "hello",
-            0),
-    OK_BODY("empty reason after SP", "HTTP/1.1 200 \r\n" CT "Content-Length: 2\r\n\r\nab", "ab",
-            0),
+    OK_BODY("HTTP/1.0 200", "HTTP/1.0 200 OK\r\n" CT "Content-Length: 5\r\n\r\nhello", "hello", 0),
+    OK_BODY("empty reason after SP", "HTTP/1.1 200 \r\n" CT "Content-Length: 2\r\n\r\nab", "ab", 0),
     OK_BODY("no SP, no reason", "HTTP/1.1 200\r\n" CT "Content-Length: 2\r\n\r\nab", "ab", 0),
     OK_BODY("reason with HTAB, SP and obs-text",
             "HTTP/1.1 200 Tr\xc3\xa8s\tbien  ok\r\n" CT "Content-Length: 2\r\n\r\nab", "ab", 0),
     OK_BODY("LF line ends throughout",
             "HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: 5\n\nhello", "hello", 0),
     OK_BODY("mixed CRLF and LF", "HTTP/1.1 200 OK\n" CT "Content-Length: 1\n\r\nz", "z", 0),
-    {"301 redirect, rest not read", L("HTTP/1.1 301 Moved Permanently\r\nLocation: x\r\n\r\n"),
-     CAP, 1, SMTPC_ERR_HTTP_REDIRECT, 0, L(""), 15},
+    {"301 redirect, rest not read", L("HTTP/1.1 301 Moved Permanently\r\nLocation: x\r\n\r\n"), CAP,
+     1, SMTPC_ERR_HTTP_REDIRECT, 0, L(""), 15},
     {"302 redirect", L("HTTP/1.1 302 Found\r\n"), CAP, 1, SMTPC_ERR_HTTP_REDIRECT, 0, L(""), 0},
-    {"303 redirect", L("HTTP/1.1 303 See Other\r\n"), CAP, 1, SMTPC_ERR_HTTP_REDIRECT, 0, L(""),
-     0},
+    {"303 redirect", L("HTTP/1.1 303 See Other\r\n"), CAP, 1, SMTPC_ERR_HTTP_REDIRECT, 0, L(""), 0},
     {"307 redirect", L("HTTP/1.1 307 Temporary Redirect\r\nLocation: y\r\n"), CAP, 1,
      SMTPC_ERR_HTTP_REDIRECT, 0, L(""), 13},
-    {"308 redirect", L("HTTP/1.0 308 Permanent Redirect\r\n\r\n"), CAP, 1,
-     SMTPC_ERR_HTTP_REDIRECT, 0, L(""), 2},
+    {"308 redirect", L("HTTP/1.0 308 Permanent Redirect\r\n\r\n"), CAP, 1, SMTPC_ERR_HTTP_REDIRECT,
+     0, L(""), 2},
     {"300 redirect", L("HTTP/1.1 300 \r\n"), CAP, 1, SMTPC_ERR_HTTP_REDIRECT, 0, L(""), 0},
     {"304 is a refusal, not a redirect", L("HTTP/1.1 304 Not Modified\r\n\r\n"), CAP, 1,
      SMTPC_ERR_HTTP_STATUS, 0, L(""), 2},
@@ -298,10 +302,9 @@ static const http_case_t STATUS_CASES[] = {
     FAIL("bare CR instead of CRLF", "HTTP/1.1 200 OK\r" CT "\r\n", SMTPC_ERR_HTTP_SYNTAX),
     {"nothing then close", L(""), CAP, 1, SMTPC_ERR_NET_CLOSED, 1, L(""), 0},
     {"truncated status line", L("HTTP/1.1 20"), CAP, 1, SMTPC_ERR_NET_CLOSED, 1, L(""), 0},
-    {"status line without line end", L("HTTP/1.1 200 OK"), CAP, 1, SMTPC_ERR_NET_CLOSED, 1,
-     L(""), 0},
-    {"status line ending in CR", L("HTTP/1.1 200 OK\r"), CAP, 1, SMTPC_ERR_NET_CLOSED, 1, L(""),
+    {"status line without line end", L("HTTP/1.1 200 OK"), CAP, 1, SMTPC_ERR_NET_CLOSED, 1, L(""),
      0},
+    {"status line ending in CR", L("HTTP/1.1 200 OK\r"), CAP, 1, SMTPC_ERR_NET_CLOSED, 1, L(""), 0},
 };
 
 static void test_http_status_lines_expected(void **state)
@@ -342,8 +345,8 @@ static const http_case_t TYPE_CASES[] = {
     FAIL("repeated, first one text/html", H200 "Content-Type: text/html\r\n" CT CL2,
          SMTPC_ERR_HTTP_TYPE),
     FAIL("field name misspelt", H200 "Content-Typ: text/plain\r\n" CL2, SMTPC_ERR_HTTP_TYPE),
-    FAIL("space before the colon is syntax, not type",
-         H200 "Content-Type : text/plain\r\n" CL2, SMTPC_ERR_HTTP_SYNTAX),
+    FAIL("space before the colon is syntax, not type", H200 "Content-Type : text/plain\r\n" CL2,
+         SMTPC_ERR_HTTP_SYNTAX),
     FAIL("a syntax error after a bad type is syntax",
          H200 "Content-Type: text/html\r\nContent-Length: x\r\n\r\n", SMTPC_ERR_HTTP_SYNTAX),
     {"missing, not required", L(H200 CL2), CAP, 0, SMTPC_OK, 0, L("ab"), 0},
@@ -369,8 +372,8 @@ static const http_case_t CLEN_CASES[] = {
             "abc", 0),
     OK_BODY("zero: complete empty body", H200 CT "Content-Length: 0\r\n\r\n", "", 0),
     OK_BODY("zero: later bytes not consumed", H200 CT "Content-Length: 0\r\n\r\njunk", "", 4),
-    OK_BODY("bytes after the body not consumed", H200 CT "Content-Length: 3\r\n\r\nabcEXTRA",
-            "abc", 5),
+    OK_BODY("bytes after the body not consumed", H200 CT "Content-Length: 3\r\n\r\nabcEXTRA", "abc",
+            5),
     OK_BODY("next response not consumed",
             H200 CT "Content-Length: 1\r\n\r\nxHTTP/1.1 200 OK\r\n\r\n", "x", 19),
     OK_BODY("body bytes are opaque (CR, LF, NUL)",
@@ -383,19 +386,19 @@ static const http_case_t CLEN_CASES[] = {
      L(H200 CT "Content-Length: 65\r\n\r\n"
                "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdefX"),
      CAP, 1, SMTPC_ERR_HTTP_TOO_LARGE, 0, L(""), 65},
-    {"largest 32-bit value: too large", L(H200 CT "Content-Length: 4294967295\r\n\r\nabc"), CAP,
-     1, SMTPC_ERR_HTTP_TOO_LARGE, 0, L(""), 3},
-    {"cap 0, length 1", L(H200 CT "Content-Length: 1\r\n\r\na"), 0, 1, SMTPC_ERR_HTTP_TOO_LARGE,
-     0, L(""), 1},
+    {"largest 32-bit value: too large", L(H200 CT "Content-Length: 4294967295\r\n\r\nabc"), CAP, 1,
+     SMTPC_ERR_HTTP_TOO_LARGE, 0, L(""), 3},
+    {"cap 0, length 1", L(H200 CT "Content-Length: 1\r\n\r\na"), 0, 1, SMTPC_ERR_HTTP_TOO_LARGE, 0,
+     L(""), 1},
     {"cap 0, length 0", L(H200 CT "Content-Length: 0\r\n\r\n"), 0, 1, SMTPC_OK, 0, L(""), 0},
     {"short body then close", L(H200 CT "Content-Length: 10\r\n\r\nhello"), CAP, 1,
      SMTPC_ERR_NET_CLOSED, 1, L("hello"), 0},
-    {"no body then close", L(H200 CT "Content-Length: 10\r\n\r\n"), CAP, 1, SMTPC_ERR_NET_CLOSED,
-     1, L(""), 0},
-    {"close inside the header", L(H200 CT "Content-Length: 10\r\n"), CAP, 1,
-     SMTPC_ERR_NET_CLOSED, 1, L(""), 0},
-    {"close inside a header line", L(H200 CT "Content-Len"), CAP, 1, SMTPC_ERR_NET_CLOSED, 1,
+    {"no body then close", L(H200 CT "Content-Length: 10\r\n\r\n"), CAP, 1, SMTPC_ERR_NET_CLOSED, 1,
      L(""), 0},
+    {"close inside the header", L(H200 CT "Content-Length: 10\r\n"), CAP, 1, SMTPC_ERR_NET_CLOSED,
+     1, L(""), 0},
+    {"close inside a header line", L(H200 CT "Content-Len"), CAP, 1, SMTPC_ERR_NET_CLOSED, 1, L(""),
+     0},
     FAIL("repeated, different values", H200 CT "Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
          SMTPC_ERR_HTTP_SYNTAX),
     FAIL("repeated, different values, chunked too",
@@ -410,8 +413,8 @@ static const http_case_t CLEN_CASES[] = {
     FAIL("empty", H200 CT "Content-Length:\r\n\r\n", SMTPC_ERR_HTTP_SYNTAX),
     FAIL("blanks only", H200 CT "Content-Length:  \t\r\n\r\n", SMTPC_ERR_HTTP_SYNTAX),
     FAIL("2^32 overflows", H200 CT "Content-Length: 4294967296\r\n\r\n", SMTPC_ERR_HTTP_SYNTAX),
-    FAIL("2^32 + 5 overflows (would wrap to 5)",
-         H200 CT "Content-Length: 4294967301\r\n\r\nhello", SMTPC_ERR_HTTP_SYNTAX),
+    FAIL("2^32 + 5 overflows (would wrap to 5)", H200 CT "Content-Length: 4294967301\r\n\r\nhello",
+         SMTPC_ERR_HTTP_SYNTAX),
     FAIL("20 digits", H200 CT "Content-Length: 99999999999999999999\r\n\r\n",
          SMTPC_ERR_HTTP_SYNTAX),
     FAIL("10 digits over 2^32", H200 CT "Content-Length: 9999999999\r\n\r\n",
@@ -460,19 +463,17 @@ static const http_case_t CHUNK_CASES[] = {
      L(HC "20\r\n0123456789abcdef0123456789abcdef\r\n"
           "21\r\n0123456789abcdef0123456789abcdef!\r\n0\r\n\r\n"),
      CAP, 1, SMTPC_ERR_HTTP_TOO_LARGE, 0, L("0123456789abcdef0123456789abcdef"), 40},
-    {"cap exceeded by the third chunk", L(HC "3\r\nabc\r\n3\r\ndef\r\n3\r\nghi\r\n0\r\n\r\n"), 8,
-     1, SMTPC_ERR_HTTP_TOO_LARGE, 0, L("abcdef"), 10},
-    {"largest size: too large", L(HC "FFFFFFFF\r\nabc"), CAP, 1, SMTPC_ERR_HTTP_TOO_LARGE, 0,
-     L(""), 3},
+    {"cap exceeded by the third chunk", L(HC "3\r\nabc\r\n3\r\ndef\r\n3\r\nghi\r\n0\r\n\r\n"), 8, 1,
+     SMTPC_ERR_HTTP_TOO_LARGE, 0, L("abcdef"), 10},
+    {"largest size: too large", L(HC "FFFFFFFF\r\nabc"), CAP, 1, SMTPC_ERR_HTTP_TOO_LARGE, 0, L(""),
+     3},
     FAIL("size overflows 32 bits", HC "100000000\r\nabc\r\n0\r\n\r\n", SMTPC_ERR_HTTP_SYNTAX),
-    FAIL("size overflows, leading zeros fine",
-         HC "0000FFFFFFFFF\r\nabc\r\n0\r\n\r\n", SMTPC_ERR_HTTP_SYNTAX),
+    FAIL("size overflows, leading zeros fine", HC "0000FFFFFFFFF\r\nabc\r\n0\r\n\r\n",
+         SMTPC_ERR_HTTP_SYNTAX),
     FAIL("size of 64 bits wraps to 3", HC "10000000000000003\r\nabc\r\n0\r\n\r\n",
          SMTPC_ERR_HTTP_SYNTAX),
-    FAIL_BODY("missing CRLF after data", HC "3\r\nabcd\r\n0\r\n\r\n", SMTPC_ERR_HTTP_SYNTAX,
-              "abc"),
-    FAIL_BODY("CR then junk after data", HC "3\r\nabc\rX\n0\r\n\r\n", SMTPC_ERR_HTTP_SYNTAX,
-              "abc"),
+    FAIL_BODY("missing CRLF after data", HC "3\r\nabcd\r\n0\r\n\r\n", SMTPC_ERR_HTTP_SYNTAX, "abc"),
+    FAIL_BODY("CR then junk after data", HC "3\r\nabc\rX\n0\r\n\r\n", SMTPC_ERR_HTTP_SYNTAX, "abc"),
     FAIL_BODY("CR CR after data", HC "3\r\nabc\r\r\n0\r\n\r\n", SMTPC_ERR_HTTP_SYNTAX, "abc"),
     FAIL("empty size line", HC "\r\nabc\r\n0\r\n\r\n", SMTPC_ERR_HTTP_SYNTAX),
     FAIL("non-hex size", HC "g\r\nabc\r\n0\r\n\r\n", SMTPC_ERR_HTTP_SYNTAX),
@@ -486,7 +487,8 @@ static const http_case_t CHUNK_CASES[] = {
     FAIL("trailer obs-fold", HC "0\r\nX-A: 1\r\n 2\r\n\r\n", SMTPC_ERR_HTTP_SYNTAX),
     FAIL("trailer without colon", HC "0\r\ngarbage\r\n\r\n", SMTPC_ERR_HTTP_SYNTAX),
     FAIL("trailer with bare CR", HC "0\r\nX-A: 1\r\r\n\r\n", SMTPC_ERR_HTTP_SYNTAX),
-    FAIL("transfer-coding gzip", H200 CT "Transfer-Encoding: gzip\r\n\r\nabc", SMTPC_ERR_HTTP_SYNTAX),
+    FAIL("transfer-coding gzip", H200 CT "Transfer-Encoding: gzip\r\n\r\nabc",
+         SMTPC_ERR_HTTP_SYNTAX),
     FAIL("transfer-coding gzip, chunked",
          H200 CT "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", SMTPC_ERR_HTTP_SYNTAX),
     FAIL("transfer-coding chunked, chunked",
@@ -494,14 +496,14 @@ static const http_case_t CHUNK_CASES[] = {
     FAIL("transfer-coding identity", H200 CT "Transfer-Encoding: identity\r\n\r\nabc",
          SMTPC_ERR_HTTP_SYNTAX),
     FAIL("transfer-coding empty", H200 CT "Transfer-Encoding:\r\n\r\nabc", SMTPC_ERR_HTTP_SYNTAX),
-    FAIL("transfer-coding with parameter", H200 CT "Transfer-Encoding: chunked;q=1\r\n\r\n0\r\n\r\n",
-         SMTPC_ERR_HTTP_SYNTAX),
+    FAIL("transfer-coding with parameter",
+         H200 CT "Transfer-Encoding: chunked;q=1\r\n\r\n0\r\n\r\n", SMTPC_ERR_HTTP_SYNTAX),
     FAIL("two chunked fields (chunked twice)", H200 CT CHUNKED CHUNKED "\r\n0\r\n\r\n",
          SMTPC_ERR_HTTP_SYNTAX),
     FAIL("gzip after chunked", H200 CT CHUNKED "Transfer-Encoding: gzip\r\n\r\n0\r\n\r\n",
          SMTPC_ERR_HTTP_SYNTAX),
-    FAIL("Transfer-Encoding in HTTP/1.0",
-         "HTTP/1.0 200 OK\r\n" CT CHUNKED "\r\n0\r\n\r\n", SMTPC_ERR_HTTP_SYNTAX),
+    FAIL("Transfer-Encoding in HTTP/1.0", "HTTP/1.0 200 OK\r\n" CT CHUNKED "\r\n0\r\n\r\n",
+         SMTPC_ERR_HTTP_SYNTAX),
     {"close in a size line", L(HC "3\r\nabc\r\n1"), CAP, 1, SMTPC_ERR_NET_CLOSED, 1, L("abc"), 0},
     {"close before a size line", L(HC), CAP, 1, SMTPC_ERR_NET_CLOSED, 1, L(""), 0},
     {"close in chunk data", L(HC "5\r\nhel"), CAP, 1, SMTPC_ERR_NET_CLOSED, 1, L("hel"), 0},
@@ -532,8 +534,8 @@ static const http_case_t CLOSE_CASES[] = {
     {"exactly at the cap", L(H200 CT "\r\nhello"), 5, 1, SMTPC_OK, 1, L("hello"), 0},
     {"one beyond the cap: the cap's worth is delivered", L(H200 CT "\r\nhello!"), 5, 1,
      SMTPC_ERR_HTTP_TOO_LARGE, 0, L("hello"), 0},
-    {"beyond the cap, more follows", L(H200 CT "\r\nhello world"), 4, 1,
-     SMTPC_ERR_HTTP_TOO_LARGE, 0, L("hell"), 6},
+    {"beyond the cap, more follows", L(H200 CT "\r\nhello world"), 4, 1, SMTPC_ERR_HTTP_TOO_LARGE,
+     0, L("hell"), 6},
     {"cap 0, one byte", L(H200 CT "\r\nx"), 0, 1, SMTPC_ERR_HTTP_TOO_LARGE, 0, L(""), 0},
     {"cap 0, empty", L(H200 CT "\r\n"), 0, 1, SMTPC_OK, 1, L(""), 0},
 };
@@ -858,13 +860,13 @@ static void test_http_parser_reinit_reuses(void **state)
     size_t used = 0;
     (void)state;
     smtpc_http_parser_init(&p, CAP, 1);
-    assert_int_equal(smtpc_http_parse(&p, (const uint8_t *)bad, sizeof(bad) - 1u, &used, NULL,
-                                      NULL),
-                     SMTPC_ERR_HTTP_REDIRECT);
+    assert_int_equal(
+        smtpc_http_parse(&p, (const uint8_t *)bad, sizeof(bad) - 1u, &used, NULL, NULL),
+        SMTPC_ERR_HTTP_REDIRECT);
     smtpc_http_parser_init(&p, CAP, 1);
-    assert_int_equal(smtpc_http_parse(&p, (const uint8_t *)good, sizeof(good) - 1u, &used, NULL,
-                                      NULL),
-                     SMTPC_OK);
+    assert_int_equal(
+        smtpc_http_parse(&p, (const uint8_t *)good, sizeof(good) - 1u, &used, NULL, NULL),
+        SMTPC_OK);
 }
 
 static void test_http_bad_args(void **state)
@@ -882,9 +884,9 @@ static void test_http_bad_args(void **state)
     assert_int_equal(smtpc_http_parse(&p, NULL, 1, &used, NULL, NULL), SMTPC_ERR_BAD_ARG);
     /* Bad arguments leave the parser as it was. */
     assert_int_equal(smtpc_http_parse(&p, NULL, 0, &used, NULL, NULL), SMTPC_IN_PROGRESS);
-    assert_int_equal(smtpc_http_parse(&p, (const uint8_t *)"HTTP/1.1 200 OK\r\n", 17, &used, NULL,
-                                      NULL),
-                     SMTPC_IN_PROGRESS);
+    assert_int_equal(
+        smtpc_http_parse(&p, (const uint8_t *)"HTTP/1.1 200 OK\r\n", 17, &used, NULL, NULL),
+        SMTPC_IN_PROGRESS);
     assert_int_equal(smtpc_http_parse_eof(NULL), SMTPC_ERR_BAD_ARG);
 }
 
@@ -915,22 +917,64 @@ static uint32_t xorshift32(void)
     return g_xs;
 }
 
-static const char *const TOKENS[] = {
-    "HTTP/1.1 ", "HTTP/1.0 ", "200", "301", "404", "500", "304", "100", "2000", " OK", "\r\n", "\r\n", "\n", "\r",
-    ":", " ", "\t", ";", "=", "0", "1", "5", "a", "F", "ff", "10", "hello", "X-A: b",
-    "Content-Type: text/plain", "Content-Type: text/html", "Content-Length: ", "Content-Length: 5",
-    "Transfer-Encoding: chunked", "Transfer-Encoding: gzip", "chunked", "text/plain", "\r\n\r\n",
-    "0\r\n\r\n", "5\r\nhello\r\n", "FFFFFFFFF", "\x00", "\x7f", "\xff"};
+static const char *const TOKENS[] = {"HTTP/1.1 ",
+                                     "HTTP/1.0 ",
+                                     "200",
+                                     "301",
+                                     "404",
+                                     "500",
+                                     "304",
+                                     "100",
+                                     "2000",
+                                     " OK",
+                                     "\r\n",
+                                     "\r\n",
+                                     "\n",
+                                     "\r",
+                                     ":",
+                                     " ",
+                                     "\t",
+                                     ";",
+                                     "=",
+                                     "0",
+                                     "1",
+                                     "5",
+                                     "a",
+                                     "F",
+                                     "ff",
+                                     "10",
+                                     "hello",
+                                     "X-A: b",
+                                     "Content-Type: text/plain",
+                                     "Content-Type: text/html",
+                                     "Content-Length: ",
+                                     "Content-Length: 5",
+                                     "Transfer-Encoding: chunked",
+                                     "Transfer-Encoding: gzip",
+                                     "chunked",
+                                     "text/plain",
+                                     "\r\n\r\n",
+                                     "0\r\n\r\n",
+                                     "5\r\nhello\r\n",
+                                     "FFFFFFFFF",
+                                     "\x00",
+                                     "\x7f",
+                                     "\xff"};
 
-#define N_TOKENS (sizeof(TOKENS) / sizeof(TOKENS[0]))
-#define GARBAGE_INPUTS 20000u
+#define N_TOKENS        (sizeof(TOKENS) / sizeof(TOKENS[0]))
+#define GARBAGE_INPUTS  20000u
 #define GARBAGE_MAX_LEN 600u
 
 static size_t garbage_make(uint8_t *b)
 {
-    static const char *const preludes[] = {
-        "", "HTTP/1.1 ", H200, H200 CT, H200 CT CHUNKED "\r\n", H200 CT "Content-Length: 40\r\n\r\n",
-        H200 CT "\r\n", "HTTP/1.0 200 OK\r\n" CT "\r\n"};
+    static const char *const preludes[] = {"",
+                                           "HTTP/1.1 ",
+                                           H200,
+                                           H200 CT,
+                                           H200 CT CHUNKED "\r\n",
+                                           H200 CT "Content-Length: 40\r\n\r\n",
+                                           H200 CT "\r\n",
+                                           "HTTP/1.0 200 OK\r\n" CT "\r\n"};
     size_t target = xorshift32() % (GARBAGE_MAX_LEN + 1u);
     const char *pre = preludes[xorshift32() % (sizeof(preludes) / sizeof(preludes[0]))];
     size_t n = strlen(pre);
@@ -1032,10 +1076,10 @@ static void test_http_garbage_defined(void **state)
 /* ----------------------------------------------------------- request --- */
 
 #define REQ_GET                                                                                    \
-    "GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: mta-sts.example.com\r\n"                      \
+    "GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: mta-sts.example.com\r\n"                       \
     "User-Agent: smtpc\r\nConnection: close\r\nAccept: text/plain\r\n\r\n"
 #define REQ_POST                                                                                   \
-    "POST /report HTTP/1.1\r\nHost: tlsrpt.example.net\r\nUser-Agent: smtpc\r\n"                  \
+    "POST /report HTTP/1.1\r\nHost: tlsrpt.example.net\r\nUser-Agent: smtpc\r\n"                   \
     "Connection: close\r\nContent-Type: application/tlsrpt+gzip\r\nContent-Length: 1234\r\n\r\n"
 
 static void test_http_req_get_exact(void **state)
@@ -1120,38 +1164,54 @@ static void test_http_req_no_space_every_cap(void **state)
 
 static void test_http_req_bad_args(void **state)
 {
-    static const char *const bad_hosts[] = {
-        "mta-sts.example.com ", "mta sts.example.com", "a\rb", "a\nb", "a\r\nHost: evil", "",
-        "exa_mple.com", "host:443", "h\xc3\xa9.example", "a\tb", "a/b"};
-    static const char *const bad_paths[] = {
-        "", "noslash", ".well-known/mta-sts.txt", "/a b", "/a\rb", "/a\nb", "/a\r\nX-Evil: 1",
-        "/a\tb", "/\x7f", "/caf\xc3\xa9", " /"};
+    static const char *const bad_hosts[] = {"mta-sts.example.com ",
+                                            "mta sts.example.com",
+                                            "a\rb",
+                                            "a\nb",
+                                            "a\r\nHost: evil",
+                                            "",
+                                            "exa_mple.com",
+                                            "host:443",
+                                            "h\xc3\xa9.example",
+                                            "a\tb",
+                                            "a/b"};
+    static const char *const bad_paths[] = {"",
+                                            "noslash",
+                                            ".well-known/mta-sts.txt",
+                                            "/a b",
+                                            "/a\rb",
+                                            "/a\nb",
+                                            "/a\r\nX-Evil: 1",
+                                            "/a\tb",
+                                            "/\x7f",
+                                            "/caf\xc3\xa9",
+                                            " /"};
     static const char *const bad_methods[] = {"", "get", "PUT", "GETX", "POS", "POST ", "HEAD"};
-    static const char *const bad_ctypes[] = {"", " text/plain", "text/plain ", "a\r\nb", "a\nb",
-                                             "a\tb", "t\x7f", "caf\xc3\xa9"};
+    static const char *const bad_ctypes[] = {"",     " text/plain", "text/plain ", "a\r\nb",
+                                             "a\nb", "a\tb",        "t\x7f",       "caf\xc3\xa9"};
     uint8_t out[512];
     size_t n = 0;
     size_t i;
     (void)state;
     for (i = 0; i < sizeof(bad_hosts) / sizeof(bad_hosts[0]); i++) {
-        assert_int_equal(smtpc_http_req_build(out, sizeof(out), &n, "GET", bad_hosts[i], "/", NULL,
-                                              0),
-                         SMTPC_ERR_BAD_ARG);
+        assert_int_equal(
+            smtpc_http_req_build(out, sizeof(out), &n, "GET", bad_hosts[i], "/", NULL, 0),
+            SMTPC_ERR_BAD_ARG);
     }
     for (i = 0; i < sizeof(bad_paths) / sizeof(bad_paths[0]); i++) {
-        assert_int_equal(smtpc_http_req_build(out, sizeof(out), &n, "GET", "h", bad_paths[i], NULL,
-                                              0),
-                         SMTPC_ERR_BAD_ARG);
+        assert_int_equal(
+            smtpc_http_req_build(out, sizeof(out), &n, "GET", "h", bad_paths[i], NULL, 0),
+            SMTPC_ERR_BAD_ARG);
     }
     for (i = 0; i < sizeof(bad_methods) / sizeof(bad_methods[0]); i++) {
-        assert_int_equal(smtpc_http_req_build(out, sizeof(out), &n, bad_methods[i], "h", "/", NULL,
-                                              0),
-                         SMTPC_ERR_BAD_ARG);
+        assert_int_equal(
+            smtpc_http_req_build(out, sizeof(out), &n, bad_methods[i], "h", "/", NULL, 0),
+            SMTPC_ERR_BAD_ARG);
     }
     for (i = 0; i < sizeof(bad_ctypes) / sizeof(bad_ctypes[0]); i++) {
-        assert_int_equal(smtpc_http_req_build(out, sizeof(out), &n, "POST", "h", "/",
-                                              bad_ctypes[i], 1),
-                         SMTPC_ERR_BAD_ARG);
+        assert_int_equal(
+            smtpc_http_req_build(out, sizeof(out), &n, "POST", "h", "/", bad_ctypes[i], 1),
+            SMTPC_ERR_BAD_ARG);
     }
     assert_int_equal(smtpc_http_req_build(out, sizeof(out), &n, NULL, "h", "/", NULL, 0),
                      SMTPC_ERR_BAD_ARG);
@@ -1198,10 +1258,11 @@ static void test_http_req_length_limits(void **state)
 static void test_http_req_then_response_roundtrip(void **state)
 {
     /* The request a fetch sends, and the policy response it parses. */
-    static const char resp[] = "HTTP/1.1 200 OK\r\nServer: nginx\r\n"
-                               "Content-Type: text/plain; charset=utf-8\r\n"
-                               "Content-Length: 64\r\nConnection: close\r\n\r\n"
-                               "version: STSv1\r\nmode: enforce\r\nmx: mx1.example\r\nmax_age: 86400\r\n";
+    static const char resp[] =
+        "HTTP/1.1 200 OK\r\nServer: nginx\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "Content-Length: 64\r\nConnection: close\r\n\r\n"
+        "version: STSv1\r\nmode: enforce\r\nmx: mx1.example\r\nmax_age: 86400\r\n";
     uint8_t out[256];
     size_t n = 0;
     run_t *r = malloc(sizeof(run_t));

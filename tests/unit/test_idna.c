@@ -28,9 +28,9 @@
 /* A code point array with its element count. */
 #define CPS(a) (a), (sizeof(a) / sizeof((a)[0]))
 
-#define GUARD 16u
+#define GUARD      16u
 #define GUARD_BYTE 0xa5u
-#define OUT_MAX 512u
+#define OUT_MAX    512u
 
 /* ------------------------------------------------------------ helpers --- */
 
@@ -103,8 +103,8 @@ typedef struct {
 } puny_case_t;
 
 static const uint32_t RFC_A[] = {
-    0x0644, 0x064A, 0x0647, 0x0645, 0x0627, 0x0628, 0x062A, 0x0643, 0x0644, 0x0645, 0x0648,
-    0x0634, 0x0639, 0x0631, 0x0628, 0x064A, 0x061F,
+    0x0644, 0x064A, 0x0647, 0x0645, 0x0627, 0x0628, 0x062A, 0x0643, 0x0644,
+    0x0645, 0x0648, 0x0634, 0x0639, 0x0631, 0x0628, 0x064A, 0x061F,
 };
 static const uint32_t RFC_B[] = {
     0x4ED6, 0x4EEC, 0x4E3A, 0x4EC0, 0x4E48, 0x4E0D, 0x8BF4, 0x4E2D, 0x6587,
@@ -121,29 +121,28 @@ static const uint32_t RFC_E[] = {
     0x05DE, 0x05D3, 0x05D1, 0x05E8, 0x05D9, 0x05DD, 0x05E2, 0x05D1, 0x05E8, 0x05D9, 0x05EA,
 };
 static const uint32_t RFC_F[] = {
-    0x092F, 0x0939, 0x0932, 0x094B, 0x0917, 0x0939, 0x093F, 0x0928, 0x094D, 0x0926, 0x0940,
-    0x0915, 0x094D, 0x092F, 0x094B, 0x0902, 0x0928, 0x0939, 0x0940, 0x0902, 0x092C, 0x094B,
-    0x0932, 0x0938, 0x0915, 0x0924, 0x0947, 0x0939, 0x0948, 0x0902,
+    0x092F, 0x0939, 0x0932, 0x094B, 0x0917, 0x0939, 0x093F, 0x0928, 0x094D, 0x0926,
+    0x0940, 0x0915, 0x094D, 0x092F, 0x094B, 0x0902, 0x0928, 0x0939, 0x0940, 0x0902,
+    0x092C, 0x094B, 0x0932, 0x0938, 0x0915, 0x0924, 0x0947, 0x0939, 0x0948, 0x0902,
 };
 static const uint32_t RFC_G[] = {
-    0x306A, 0x305C, 0x307F, 0x3093, 0x306A, 0x65E5, 0x672C, 0x8A9E, 0x3092, 0x8A71, 0x3057,
-    0x3066, 0x304F, 0x308C, 0x306A, 0x3044, 0x306E, 0x304B,
+    0x306A, 0x305C, 0x307F, 0x3093, 0x306A, 0x65E5, 0x672C, 0x8A9E, 0x3092,
+    0x8A71, 0x3057, 0x3066, 0x304F, 0x308C, 0x306A, 0x3044, 0x306E, 0x304B,
 };
 static const uint32_t RFC_H[] = {
-    0xC138, 0xACC4, 0xC758, 0xBAA8, 0xB4E0, 0xC0AC, 0xB78C, 0xB4E4, 0xC774, 0xD55C, 0xAD6D,
-    0xC5B4, 0xB97C, 0xC774, 0xD574, 0xD55C, 0xB2E4, 0xBA74, 0xC5BC, 0xB9C8, 0xB098, 0xC88B,
-    0xC744, 0xAE4C,
+    0xC138, 0xACC4, 0xC758, 0xBAA8, 0xB4E0, 0xC0AC, 0xB78C, 0xB4E4, 0xC774, 0xD55C, 0xAD6D, 0xC5B4,
+    0xB97C, 0xC774, 0xD574, 0xD55C, 0xB2E4, 0xBA74, 0xC5BC, 0xB9C8, 0xB098, 0xC88B, 0xC744, 0xAE4C,
 };
 static const uint32_t RFC_I[] = {
-    0x043F, 0x043E, 0x0447, 0x0435, 0x043C, 0x0443, 0x0436, 0x0435, 0x043E, 0x043D, 0x0438,
-    0x043D, 0x0435, 0x0433, 0x043E, 0x0432, 0x043E, 0x0440, 0x044F, 0x0442, 0x043F, 0x043E,
-    0x0440, 0x0443, 0x0441, 0x0441, 0x043A, 0x0438,
+    0x043F, 0x043E, 0x0447, 0x0435, 0x043C, 0x0443, 0x0436, 0x0435, 0x043E, 0x043D,
+    0x0438, 0x043D, 0x0435, 0x0433, 0x043E, 0x0432, 0x043E, 0x0440, 0x044F, 0x0442,
+    0x043F, 0x043E, 0x0440, 0x0443, 0x0441, 0x0441, 0x043A, 0x0438,
 };
 static const uint32_t RFC_J[] = {
-    0x0050, 0x006F, 0x0072, 0x0071, 0x0075, 0x00E9, 0x006E, 0x006F, 0x0070, 0x0075, 0x0065,
-    0x0064, 0x0065, 0x006E, 0x0073, 0x0069, 0x006D, 0x0070, 0x006C, 0x0065, 0x006D, 0x0065,
-    0x006E, 0x0074, 0x0065, 0x0068, 0x0061, 0x0062, 0x006C, 0x0061, 0x0072, 0x0065, 0x006E,
-    0x0045, 0x0073, 0x0070, 0x0061, 0x00F1, 0x006F, 0x006C,
+    0x0050, 0x006F, 0x0072, 0x0071, 0x0075, 0x00E9, 0x006E, 0x006F, 0x0070, 0x0075,
+    0x0065, 0x0064, 0x0065, 0x006E, 0x0073, 0x0069, 0x006D, 0x0070, 0x006C, 0x0065,
+    0x006D, 0x0065, 0x006E, 0x0074, 0x0065, 0x0068, 0x0061, 0x0062, 0x006C, 0x0061,
+    0x0072, 0x0065, 0x006E, 0x0045, 0x0073, 0x0070, 0x0061, 0x00F1, 0x006F, 0x006C,
 };
 static const uint32_t RFC_K[] = {
     0x0054, 0x1EA1, 0x0069, 0x0073, 0x0061, 0x006F, 0x0068, 0x1ECD, 0x006B, 0x0068, 0x00F4,
@@ -154,21 +153,20 @@ static const uint32_t RFC_L[] = {
     0x0033, 0x5E74, 0x0042, 0x7D44, 0x91D1, 0x516B, 0x5148, 0x751F,
 };
 static const uint32_t RFC_M[] = {
-    0x5B89, 0x5BA4, 0x5948, 0x7F8E, 0x6075, 0x002D, 0x0077, 0x0069, 0x0074, 0x0068, 0x002D,
-    0x0053, 0x0055, 0x0050, 0x0045, 0x0052, 0x002D, 0x004D, 0x004F, 0x004E, 0x004B, 0x0045,
-    0x0059, 0x0053,
+    0x5B89, 0x5BA4, 0x5948, 0x7F8E, 0x6075, 0x002D, 0x0077, 0x0069, 0x0074, 0x0068, 0x002D, 0x0053,
+    0x0055, 0x0050, 0x0045, 0x0052, 0x002D, 0x004D, 0x004F, 0x004E, 0x004B, 0x0045, 0x0059, 0x0053,
 };
 static const uint32_t RFC_N[] = {
-    0x0048, 0x0065, 0x006C, 0x006C, 0x006F, 0x002D, 0x0041, 0x006E, 0x006F, 0x0074, 0x0068,
-    0x0065, 0x0072, 0x002D, 0x0057, 0x0061, 0x0079, 0x002D, 0x305D, 0x308C, 0x305E, 0x308C,
-    0x306E, 0x5834, 0x6240,
+    0x0048, 0x0065, 0x006C, 0x006C, 0x006F, 0x002D, 0x0041, 0x006E, 0x006F,
+    0x0074, 0x0068, 0x0065, 0x0072, 0x002D, 0x0057, 0x0061, 0x0079, 0x002D,
+    0x305D, 0x308C, 0x305E, 0x308C, 0x306E, 0x5834, 0x6240,
 };
 static const uint32_t RFC_O[] = {
     0x3072, 0x3068, 0x3064, 0x5C4B, 0x6839, 0x306E, 0x4E0B, 0x0032,
 };
 static const uint32_t RFC_P[] = {
-    0x004D, 0x0061, 0x006A, 0x0069, 0x3067, 0x004B, 0x006F, 0x0069, 0x3059, 0x308B, 0x0035,
-    0x79D2, 0x524D,
+    0x004D, 0x0061, 0x006A, 0x0069, 0x3067, 0x004B, 0x006F,
+    0x0069, 0x3059, 0x308B, 0x0035, 0x79D2, 0x524D,
 };
 static const uint32_t RFC_Q[] = {
     0x30D1, 0x30D5, 0x30A3, 0x30FC, 0x0064, 0x0065, 0x30EB, 0x30F3, 0x30D0,
@@ -180,45 +178,29 @@ static const uint32_t RFC_S[] = {
     0x002D, 0x003E, 0x0020, 0x0024, 0x0031, 0x002E, 0x0030, 0x0030, 0x0020, 0x003C, 0x002D,
 };
 static const puny_case_t RFC_SAMPLES[] = {
-    {"(A) Arabic (Egyptian)", CPS(RFC_A),
-     "egbpdaj6bu4bxfgehfvwxn"},
-    {"(B) Chinese (simplified)", CPS(RFC_B),
-     "ihqwcrb4cv8a8dqg056pqjye"},
-    {"(C) Chinese (traditional)", CPS(RFC_C),
-     "ihqwctvzc91f659drss3x8bo0yb"},
-    {"(D) Czech", CPS(RFC_D),
-     "Proprostnemluvesky-uyb24dma41a"},
-    {"(E) Hebrew", CPS(RFC_E),
-     "4dbcagdahymbxekheh6e0a7fei0b"},
-    {"(F) Hindi (Devanagari)", CPS(RFC_F),
-     "i1baa7eci9glrd9b2ae1bj0hfcgg6iyaf8o0a1dig0cd"},
-    {"(G) Japanese (kanji and hiragana)", CPS(RFC_G),
-     "n8jok5ay5dzabd5bym9f0cm5685rrjetr6pdxa"},
+    {"(A) Arabic (Egyptian)", CPS(RFC_A), "egbpdaj6bu4bxfgehfvwxn"},
+    {"(B) Chinese (simplified)", CPS(RFC_B), "ihqwcrb4cv8a8dqg056pqjye"},
+    {"(C) Chinese (traditional)", CPS(RFC_C), "ihqwctvzc91f659drss3x8bo0yb"},
+    {"(D) Czech", CPS(RFC_D), "Proprostnemluvesky-uyb24dma41a"},
+    {"(E) Hebrew", CPS(RFC_E), "4dbcagdahymbxekheh6e0a7fei0b"},
+    {"(F) Hindi (Devanagari)", CPS(RFC_F), "i1baa7eci9glrd9b2ae1bj0hfcgg6iyaf8o0a1dig0cd"},
+    {"(G) Japanese (kanji and hiragana)", CPS(RFC_G), "n8jok5ay5dzabd5bym9f0cm5685rrjetr6pdxa"},
     {"(H) Korean (Hangul syllables)", CPS(RFC_H),
      "989aomsvi5e83db1d2a355cv1e0vak1dwrv93d5xbh15a0dt30a5j"
      "psd879ccm6fea98c"},
-    {"(I) Russian (Cyrillic)", CPS(RFC_I),
-     "b1abfaaepdrnnbgefbaDotcwatmq2g4l"},
-    {"(J) Spanish", CPS(RFC_J),
-     "PorqunopuedensimplementehablarenEspaol-fmd56a"},
-    {"(K) Vietnamese", CPS(RFC_K),
-     "TisaohkhngthchnitingVit-kjcr8268qyxafd2f1b9g"},
-    {"(L) 3<nen>B<gumi><kinpachi><sensei>", CPS(RFC_L),
-     "3B-ww4c5e180e575a65lsy2b"},
+    {"(I) Russian (Cyrillic)", CPS(RFC_I), "b1abfaaepdrnnbgefbaDotcwatmq2g4l"},
+    {"(J) Spanish", CPS(RFC_J), "PorqunopuedensimplementehablarenEspaol-fmd56a"},
+    {"(K) Vietnamese", CPS(RFC_K), "TisaohkhngthchnitingVit-kjcr8268qyxafd2f1b9g"},
+    {"(L) 3<nen>B<gumi><kinpachi><sensei>", CPS(RFC_L), "3B-ww4c5e180e575a65lsy2b"},
     {"(M) <amuro><namie>-with-SUPER-MONKEYS", CPS(RFC_M),
      "-with-SUPER-MONKEYS-pc58ag80a8qai00g7n9n"},
     {"(N) Hello-Another-Way-<sorezore><no><basho>", CPS(RFC_N),
      "Hello-Another-Way--fc4qua05auwb3674vfr0b"},
-    {"(O) <hitotsu><yane><no><shita>2", CPS(RFC_O),
-     "2-u9tlzr9756bt3uc0v"},
-    {"(P) Maji<de>Koi<suru>5<byou><mae>", CPS(RFC_P),
-     "MajiKoi5-783gue6qz075azm5e"},
-    {"(Q) <pafii>de<runba>", CPS(RFC_Q),
-     "de-jg4avhby1noc0d"},
-    {"(R) <sono><supiido><de>", CPS(RFC_R),
-     "d9juau41awczczp"},
-    {"(S) -> $1.00 <-", CPS(RFC_S),
-     "-> $1.00 <--"},
+    {"(O) <hitotsu><yane><no><shita>2", CPS(RFC_O), "2-u9tlzr9756bt3uc0v"},
+    {"(P) Maji<de>Koi<suru>5<byou><mae>", CPS(RFC_P), "MajiKoi5-783gue6qz075azm5e"},
+    {"(Q) <pafii>de<runba>", CPS(RFC_Q), "de-jg4avhby1noc0d"},
+    {"(R) <sono><supiido><de>", CPS(RFC_R), "d9juau41awczczp"},
+    {"(S) -> $1.00 <-", CPS(RFC_S), "-> $1.00 <--"},
 };
 
 /* Each sample encodes to the RFC's string; the RFC marks case with upper-case
@@ -252,8 +234,7 @@ static void test_punycode_rfc3492_samples(void **state)
             size_t olen = 12345u;
             assert_non_null(o);
             memset(o, (int)GUARD_BYTE, cap + GUARD);
-            assert_int_equal(smtpc_punycode_encode(t->cp, t->n, o, cap, &olen),
-                             SMTPC_ERR_NO_SPACE);
+            assert_int_equal(smtpc_punycode_encode(t->cp, t->n, o, cap, &olen), SMTPC_ERR_NO_SPACE);
             assert_int_equal(olen, 12345u);
             for (i = cap; i < cap + GUARD; i++) {
                 assert_int_equal((unsigned char)o[i], GUARD_BYTE);
@@ -297,10 +278,8 @@ static void test_punycode_overflow_bad_address(void **state)
     size_t n;
     size_t i;
     (void)state;
-    assert_int_equal(smtpc_punycode_encode(CPS(mul), out, sizeof(out), &n),
-                     SMTPC_ERR_BAD_ADDRESS);
-    assert_int_equal(smtpc_punycode_encode(CPS(inc), out, sizeof(out), &n),
-                     SMTPC_ERR_BAD_ADDRESS);
+    assert_int_equal(smtpc_punycode_encode(CPS(mul), out, sizeof(out), &n), SMTPC_ERR_BAD_ADDRESS);
+    assert_int_equal(smtpc_punycode_encode(CPS(inc), out, sizeof(out), &n), SMTPC_ERR_BAD_ADDRESS);
     assert_int_equal(smtpc_punycode_encode(CPS(inc_ok), out, sizeof(out), &n), SMTPC_OK);
     assert_int_equal(smtpc_punycode_encode(CPS(top), out, sizeof(out), &n), SMTPC_OK);
     /* Unicode-sized values overflow too with enough basic code points:
@@ -314,8 +293,7 @@ static void test_punycode_overflow_bad_address(void **state)
     {
         char *big = malloc(8192u);
         assert_non_null(big);
-        assert_int_equal(smtpc_punycode_encode(many, 4098u, big, 8192u, &n),
-                         SMTPC_ERR_BAD_ADDRESS);
+        assert_int_equal(smtpc_punycode_encode(many, 4098u, big, 8192u, &n), SMTPC_ERR_BAD_ADDRESS);
         /* 1097 basic ones: (0x10ffff - 0x80) * 1098 fits. */
         assert_int_equal(smtpc_punycode_encode(many + 3000, 1098u, big, 8192u, &n), SMTPC_OK);
         free(big);
@@ -346,8 +324,14 @@ typedef struct {
 
 /* U+00FC ü is \xc3\xbc; U+3002 is \xe3\x80\x82, U+FF0E \xef\xbc\x8e, U+FF61 \xef\xbd\xa1. */
 static const name_case_t NAMES_OK[] = {
-    {"German", L("b\xc3\xbc" "cher.example"), "xn--bcher-kva.example"},
-    {"German city", L("m\xc3\xbc" "nchen.de"), "xn--mnchen-3ya.de"},
+    {"German",
+     L("b\xc3\xbc"
+       "cher.example"),
+     "xn--bcher-kva.example"},
+    {"German city",
+     L("m\xc3\xbc"
+       "nchen.de"),
+     "xn--mnchen-3ya.de"},
     {"Japanese test TLD", L("\xe4\xbe\x8b\xe3\x81\x88.\xe3\x83\x86\xe3\x82\xb9\xe3\x83\x88"),
      "xn--r8jz45g.xn--zckzah"},
     {"Russian test TLD",
@@ -359,16 +343,29 @@ static const name_case_t NAMES_OK[] = {
      "xn--hxargifdar.gr"},
     {"Unicode label in the middle", L("mail.\xc3\xa4\xc3\xb6\xc3\xbc.de"), "mail.xn--4ca0bs.de"},
     {"accent at the end", L("caf\xc3\xa9.example.com"), "xn--caf-dma.example.com"},
-    {"two non-ASCII", L("\xc3\xb1" "and\xc3\xba.example"), "xn--and-6ma2c.example"},
-    {"IDNA2008: sharp s is encoded, not mapped to ss", L("stra\xc3\x9f" "e.de"),
+    {"two non-ASCII",
+     L("\xc3\xb1"
+       "and\xc3\xba.example"),
+     "xn--and-6ma2c.example"},
+    {"IDNA2008: sharp s is encoded, not mapped to ss",
+     L("stra\xc3\x9f"
+       "e.de"),
      "xn--strae-oqa.de"},
-    {"ASCII letters of a Unicode label are lowered", L("B\xc3\xbc" "CHER.Example"),
+    {"ASCII letters of a Unicode label are lowered",
+     L("B\xc3\xbc"
+       "CHER.Example"),
      "xn--bcher-kva.example"},
     {"'-' inside a Unicode label", L("\xc3\xbc-\xc3\xbc.example"), "xn----dhab.example"},
     {"'-' after one ASCII letter", L("a-\xc3\xbc.example"), "xn--a--yka.example"},
     {"'--' at positions 2 and 3 is allowed", L("\xc3\xbc--a.example"), "xn----a-goa.example"},
-    {"digit in a Unicode label", L("\xc3\xbc" "0.example"), "xn--0-dha.example"},
-    {"trailing dot dropped", L("b\xc3\xbc" "cher.example."), "xn--bcher-kva.example"},
+    {"digit in a Unicode label",
+     L("\xc3\xbc"
+       "0.example"),
+     "xn--0-dha.example"},
+    {"trailing dot dropped",
+     L("b\xc3\xbc"
+       "cher.example."),
+     "xn--bcher-kva.example"},
     {"ASCII lowered, trailing dot dropped", L("MX1.Example.COM."), "mx1.example.com"},
     {"ASCII single label", L("localhost"), "localhost"},
     {"single char labels", L("a.b.c"), "a.b.c"},
@@ -383,11 +380,20 @@ static const name_case_t NAMES_OK[] = {
     {"U+3002 separates labels",
      L("\xe4\xbe\x8b\xe3\x81\x88\xe3\x80\x82\xe3\x83\x86\xe3\x82\xb9\xe3\x83\x88"),
      "xn--r8jz45g.xn--zckzah"},
-    {"U+FF0E separates labels", L("b\xc3\xbc" "cher\xef\xbc\x8e" "example"),
+    {"U+FF0E separates labels",
+     L("b\xc3\xbc"
+       "cher\xef\xbc\x8e"
+       "example"),
      "xn--bcher-kva.example"},
-    {"U+FF61 separates labels", L("b\xc3\xbc" "cher\xef\xbd\xa1" "example"),
+    {"U+FF61 separates labels",
+     L("b\xc3\xbc"
+       "cher\xef\xbd\xa1"
+       "example"),
      "xn--bcher-kva.example"},
-    {"U+3002 in an ASCII name", L("mx\xe3\x80\x82" "example.com"), "mx.example.com"},
+    {"U+3002 in an ASCII name",
+     L("mx\xe3\x80\x82"
+       "example.com"),
+     "mx.example.com"},
     {"trailing U+3002 is the trailing dot", L("example.com\xe3\x80\x82"), "example.com"},
     {"U+00A0 (first after C1)", L("\xc2\xa0"), "xn--6a"},
     {"U+00A1", L("\xc2\xa1"), "xn--7a"},
@@ -434,18 +440,24 @@ static const bad_case_t NAMES_BAD[] = {
     {"empty label inside", L("a..example")},
     {"two trailing dots", L("example.com..")},
     {"U+3002 only", L("\xe3\x80\x82")},
-    {"leading U+FF0E", L("\xef\xbc\x8e" "example")},
-    {"dot then U+FF61", L("a.\xef\xbd\xa1" "b")},
+    {"leading U+FF0E", L("\xef\xbc\x8e"
+                         "example")},
+    {"dot then U+FF61", L("a.\xef\xbd\xa1"
+                          "b")},
     /* stray continuation bytes */
     {"lone 0x80", L("\x80")},
-    {"lone 0xBF", L("a\xbf" ".example")},
-    {"continuation inside a label", L("ab\x80" "cd")},
+    {"lone 0xBF", L("a\xbf"
+                    ".example")},
+    {"continuation inside a label", L("ab\x80"
+                                      "cd")},
     {"extra continuation after ü", L("\xc3\xbc\xbc")},
     /* overlong forms */
     {"overlong '/' in 2", L("\xc0\xaf")},
-    {"overlong NUL in 2", L("a\xc0\x80" "b")},
+    {"overlong NUL in 2", L("a\xc0\x80"
+                            "b")},
     {"overlong U+007F in 2", L("\xc1\xbf")},
-    {"overlong '.' in 2", L("a\xc0\xae" "b")},
+    {"overlong '.' in 2", L("a\xc0\xae"
+                            "b")},
     {"overlong '/' in 3", L("\xe0\x80\xaf")},
     {"overlong U+07FF in 3", L("\xe0\x9f\xbf")},
     {"overlong '/' in 4", L("\xf0\x80\x80\xaf")},
@@ -454,7 +466,8 @@ static const bad_case_t NAMES_BAD[] = {
     {"U+D800", L("\xed\xa0\x80")},
     {"U+DBFF", L("x\xed\xaf\xbf")},
     {"U+DC00", L("\xed\xb0\x80")},
-    {"U+DFFF", L("\xed\xbf\xbf" ".example")},
+    {"U+DFFF", L("\xed\xbf\xbf"
+                 ".example")},
     {"CESU-8 surrogate pair", L("\xed\xa0\xbd\xed\xb2\xa9")},
     /* above U+10FFFF */
     {"U+110000", L("\xf4\x90\x80\x80")},
@@ -469,24 +482,30 @@ static const bad_case_t NAMES_BAD[] = {
     {"3-octet lead + 1 at the end", L("example.\xe4\xb8")},
     {"3-octet lead at the end", L("\xe4")},
     {"4-octet lead + 2 at the end", L("example.\xf0\x9f\x98")},
-    {"2-octet lead then ASCII", L("\xc3" "a.example")},
-    {"3-octet lead + 1 then ASCII", L("\xe4\xb8" "a")},
-    {"4-octet lead + 2 then ASCII", L("\xf0\x9f\x98" "a")},
+    {"2-octet lead then ASCII", L("\xc3"
+                                  "a.example")},
+    {"3-octet lead + 1 then ASCII", L("\xe4\xb8"
+                                      "a")},
+    {"4-octet lead + 2 then ASCII", L("\xf0\x9f\x98"
+                                      "a")},
     {"lead then dot", L("\xe4.b")},
     {"lead then NUL", L("\xc3\x00")},
     {"4-octet lead + 2 then another lead", L("\xf0\x9f\x98\xf0\x9f\x98\x80")},
     /* controls, DEL */
-    {"NUL", L("a\x00" "b.example")},
+    {"NUL", L("a\x00"
+              "b.example")},
     {"NUL at the end", L("example.com\x00")},
     {"SOH", L("\x01")},
     {"TAB", L("a\tb")},
     {"LF", L("example.com\n")},
     {"CR", L("example.com\r")},
     {"US", L("a\x1f")},
-    {"DEL", L("a\x7f" "b")},
+    {"DEL", L("a\x7f"
+              "b")},
     {"C0 in a Unicode label", L("\xc3\xbc\x01")},
     {"U+0080", L("\xc2\x80")},
-    {"U+0085 NEL", L("a\xc2\x85" "b")},
+    {"U+0085 NEL", L("a\xc2\x85"
+                     "b")},
     {"U+009F", L("\xc3\xbc\xc2\x9f")},
     /* characters that are no part of a label */
     {"space", L("a b.example")},
@@ -503,7 +522,8 @@ static const bad_case_t NAMES_BAD[] = {
     {"trailing '-' in a Unicode label", L("\xc3\xbc-.example")},
     {"'-' alone after the label's ü", L("example.b\xc3\xbc-")},
     {"'--' at 3-4 in a Unicode label", L("ab--\xc3\xbc.example")},
-    {"'--' at 3-4 after ü", L("\xc3\xbc" "b--c")},
+    {"'--' at 3-4 after ü", L("\xc3\xbc"
+                              "b--c")},
     {"Unicode label that starts xn--", L("xn--\xc3\xbc")},
 };
 
@@ -530,7 +550,8 @@ static void test_idna_hostile_names_bad_address(void **state)
  * its length (a truncated sequence at the end must not be read past). */
 static void test_idna_every_prefix_defined(void **state)
 {
-    static const char name[] = "\xe4\xbe\x8b\xe3\x81\x88.b\xc3\xbc" "cher\xf0\x9f\x98\x80.example.";
+    static const char name[] = "\xe4\xbe\x8b\xe3\x81\x88.b\xc3\xbc"
+                               "cher\xf0\x9f\x98\x80.example.";
     size_t k;
     (void)state;
     for (k = 0; k <= sizeof(name) - 1u; k++) {
@@ -710,7 +731,10 @@ static void test_idna_name_lengths(void **state)
 static void test_idna_no_space_every_cap(void **state)
 {
     static const name_case_t cases[] = {
-        {"IDN", L("b\xc3\xbc" "cher.example"), "xn--bcher-kva.example"},
+        {"IDN",
+         L("b\xc3\xbc"
+           "cher.example"),
+         "xn--bcher-kva.example"},
         {"two IDN labels",
          L("\xd0\xbf\xd1\x80\xd0\xb8\xd0\xbc\xd0\xb5\xd1\x80."
            "\xd0\xb8\xd1\x81\xd0\xbf\xd1\x8b\xd1\x82\xd0\xb0\xd0\xbd\xd0\xb8\xd0\xb5."),
@@ -726,8 +750,7 @@ static void test_idna_no_space_every_cap(void **state)
         char res[OUT_MAX];
         size_t n;
         for (cap = 0; cap < need; cap++) {
-            assert_int_equal(conv_cap(cases[k].in, cases[k].len, cap, res, &n),
-                             SMTPC_ERR_NO_SPACE);
+            assert_int_equal(conv_cap(cases[k].in, cases[k].len, cap, res, &n), SMTPC_ERR_NO_SPACE);
         }
         assert_int_equal(conv_cap(cases[k].in, cases[k].len, need, res, &n), SMTPC_OK);
         assert_string_equal(res, cases[k].out);
@@ -793,7 +816,7 @@ static size_t put_utf8(char *p, uint32_t cp)
 static size_t random_input(char *buf, size_t max)
 {
     static const char ldh[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    static const uint32_t special[] = {0x3002u, 0xff0eu, 0xff61u, 0x80u,   0x9fu,    0xa0u,
+    static const uint32_t special[] = {0x3002u, 0xff0eu, 0xff61u, 0x80u,   0x9fu,     0xa0u,
                                        0xd7ffu, 0xd800u, 0xdfffu, 0xe000u, 0x10ffffu, 0x110000u};
     uint32_t mode = rng() % 4u;
     size_t want = rng() % (max + 1u);

@@ -148,8 +148,8 @@ static void run_once(const scen_t *sc, run_mode_t mode, outcome_t *o)
     bf.mode = mode;
     stream_setup(mode);
     fake_stream_script(&g_fs, sc->steps, sc->nsteps);
-    o->init_rc = smtpc_smtp_init(&g_s, sc->cfg, sc->env, &o->res, g_tx, sizeof(g_tx), g_rx,
-                                 sizeof(g_rx));
+    o->init_rc =
+        smtpc_smtp_init(&g_s, sc->cfg, sc->env, &o->res, g_tx, sizeof(g_tx), g_rx, sizeof(g_rx));
     for (iter = 0; o->init_rc == SMTPC_OK && iter < 4000000ul && idle < 8; iter++) {
         unsigned w = smtpc_smtp_wants(&g_s);
         bool moved = false;
@@ -393,20 +393,49 @@ static scen_t scen(const fake_step_t *steps, size_t n, const smtpc_session_cfg_t
     return s;
 }
 
-#define S_GREET {NULL, "220 mx.example.net ESMTP\r\n", 0}
+#define S_GREET                                                                                    \
+    {                                                                                              \
+        NULL, "220 mx.example.net ESMTP\r\n", 0                                                    \
+    }
 #define S_EHLO_STARTTLS                                                                            \
-    {"EHLO client.example\r\n", "250-mx.example.net\r\n250-PIPELINING\r\n250 STARTTLS\r\n", 0}
-#define S_STARTTLS {"STARTTLS\r\n", "220 2.0.0 Ready to start TLS\r\n", 0}
-#define S_EHLO(caps) {"EHLO client.example\r\n", "250-mx.example.net\r\n" caps, 0}
-#define S_MAIL_OK {"MAIL FROM:<a@example.org>\r\n", "250 2.1.0 Ok\r\n", 0}
-#define S_RCPT_B_OK {"RCPT TO:<b@example.net>\r\n", "250 2.1.5 Ok\r\n", 0}
-#define S_RCPT_C_OK {"RCPT TO:<c@example.net>\r\n", "250 2.1.5 Ok\r\n", 0}
-#define S_DATA_354 {"DATA\r\n", "354 End data with <CR><LF>.<CR><LF>\r\n", 0}
-#define S_DOT_OK {".\r\n", "250 2.0.0 Ok: queued as 4XyZ\r\n", 0}
-#define S_QUIT {"QUIT\r\n", "221 2.0.0 Bye\r\n", 0}
+    {                                                                                              \
+        "EHLO client.example\r\n", "250-mx.example.net\r\n250-PIPELINING\r\n250 STARTTLS\r\n", 0   \
+    }
+#define S_STARTTLS                                                                                 \
+    {                                                                                              \
+        "STARTTLS\r\n", "220 2.0.0 Ready to start TLS\r\n", 0                                      \
+    }
+#define S_EHLO(caps)                                                                               \
+    {                                                                                              \
+        "EHLO client.example\r\n", "250-mx.example.net\r\n" caps, 0                                \
+    }
+#define S_MAIL_OK                                                                                  \
+    {                                                                                              \
+        "MAIL FROM:<a@example.org>\r\n", "250 2.1.0 Ok\r\n", 0                                     \
+    }
+#define S_RCPT_B_OK                                                                                \
+    {                                                                                              \
+        "RCPT TO:<b@example.net>\r\n", "250 2.1.5 Ok\r\n", 0                                       \
+    }
+#define S_RCPT_C_OK                                                                                \
+    {                                                                                              \
+        "RCPT TO:<c@example.net>\r\n", "250 2.1.5 Ok\r\n", 0                                       \
+    }
+#define S_DATA_354                                                                                 \
+    {                                                                                              \
+        "DATA\r\n", "354 End data with <CR><LF>.<CR><LF>\r\n", 0                                   \
+    }
+#define S_DOT_OK                                                                                   \
+    {                                                                                              \
+        ".\r\n", "250 2.0.0 Ok: queued as 4XyZ\r\n", 0                                             \
+    }
+#define S_QUIT                                                                                     \
+    {                                                                                              \
+        "QUIT\r\n", "221 2.0.0 Bye\r\n", 0                                                         \
+    }
 
-#define PRE "EHLO client.example\r\nSTARTTLS\r\n"
-#define TXN1 "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n"
+#define PRE      "EHLO client.example\r\nSTARTTLS\r\n"
+#define TXN1     "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n"
 #define BODY_STD "Subject: hi\r\n\r\nhello\r\n.\r\n"
 
 /* -------------------------------------------------- golden sessions ----- */
@@ -653,8 +682,8 @@ static void test_smtp_plain_mx_session_golden(void **state)
     smtpc_session_cfg_t cfg = cfg_plain();
     smtpc_envelope_t env = env_to(to1, 1);
     scen_t sc = scen(steps, COUNT(steps), &cfg, &env);
-    expect_t ex = {SMTPC_OK, SMTPC_STAGE_DONE,
-                   "EHLO client.example\r\n" TXN1 BODY_STD "QUIT\r\n", NULL};
+    expect_t ex = {SMTPC_OK, SMTPC_STAGE_DONE, "EHLO client.example\r\n" TXN1 BODY_STD "QUIT\r\n",
+                   NULL};
     const smtpc_result_t *r = &g_out[RUN_WHOLE].res;
     (void)state;
     run_all(&sc, &ex);
@@ -668,15 +697,17 @@ static void test_smtp_plain_mx_session_golden(void **state)
 static void test_smtp_plaintext_allowed_upgrades_when_offered(void **state)
 {
     static const fake_step_t with_tls[] = {
-        S_GREET, S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 SIZE 1000\r\n"),
-        S_MAIL_OK, S_RCPT_B_OK, S_DATA_354, S_DOT_OK, S_QUIT,
+        S_GREET,   S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 SIZE 1000\r\n"),
+        S_MAIL_OK, S_RCPT_B_OK,     S_DATA_354, S_DOT_OK,
+        S_QUIT,
     };
     static const fake_step_t without_tls[] = {
         S_GREET, S_EHLO("250 SIZE 1000\r\n"), S_MAIL_OK, S_RCPT_B_OK, S_DATA_354, S_DOT_OK, S_QUIT,
     };
     static const fake_step_t refused[] = {
-        S_GREET, S_EHLO_STARTTLS, {"STARTTLS\r\n", "454 4.7.0 TLS not available\r\n", 0},
-        S_MAIL_OK, S_RCPT_B_OK, S_DATA_354, S_DOT_OK, S_QUIT,
+        S_GREET,   S_EHLO_STARTTLS, {"STARTTLS\r\n", "454 4.7.0 TLS not available\r\n", 0},
+        S_MAIL_OK, S_RCPT_B_OK,     S_DATA_354,
+        S_DOT_OK,  S_QUIT,
     };
     smtpc_session_cfg_t cfg = cfg_mx(SMTPC_TLS_PLAINTEXT_ALLOWED);
     smtpc_envelope_t env = env_to(to1, 1);
@@ -702,9 +733,14 @@ static void test_smtp_plaintext_allowed_upgrades_when_offered(void **state)
 static void test_smtp_implicit_tls_waits_for_tls_first(void **state)
 {
     static const fake_step_t steps[] = {
-        S_GREET,   S_EHLO("250 AUTH PLAIN\r\n"),
+        S_GREET,
+        S_EHLO("250 AUTH PLAIN\r\n"),
         {"AUTH PLAIN AHVzZXIAcGFzcw==\r\n", "235 2.7.0 ok\r\n", 0},
-        S_MAIL_OK, S_RCPT_B_OK, S_DATA_354, S_DOT_OK, S_QUIT,
+        S_MAIL_OK,
+        S_RCPT_B_OK,
+        S_DATA_354,
+        S_DOT_OK,
+        S_QUIT,
     };
     smtpc_session_cfg_t cfg = cfg_submission();
     smtpc_envelope_t env = env_to(to1, 1);
@@ -715,9 +751,8 @@ static void test_smtp_implicit_tls_waits_for_tls_first(void **state)
     smtpc_result_t res;
     (void)state;
     cfg.tls_mode = SMTPC_TLS_IMPLICIT;
-    assert_int_equal(smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx,
-                                     sizeof(g_rx)),
-                     SMTPC_OK);
+    assert_int_equal(
+        smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx, sizeof(g_rx)), SMTPC_OK);
     assert_int_equal(smtpc_smtp_wants(&g_s), SMTPC_SMTP_WANT_TLS);
     assert_int_equal(smtpc_smtp_stage(&g_s), SMTPC_STAGE_TLS_IMPLICIT);
     run_all(&sc, &ex);
@@ -727,14 +762,15 @@ static void test_smtp_implicit_tls_waits_for_tls_first(void **state)
 
 /* ---------------------------------------------------------- PIPELINING --- */
 
-#define TXN2 "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nRCPT TO:<c@example.net>\r\nDATA\r\n"
+#define TXN2                                                                                       \
+    "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nRCPT TO:<c@example.net>\r\nDATA\r\n"
 
 static void test_smtp_pipelining_one_flight_when_advertised(void **state)
 {
     static const fake_step_t steps[] = {
-        S_GREET,     S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 PIPELINING\r\n"),
-        S_MAIL_OK,   S_RCPT_B_OK,     S_RCPT_C_OK, S_DATA_354,
-        S_DOT_OK,    S_QUIT,
+        S_GREET,   S_EHLO_STARTTLS, S_STARTTLS,  S_EHLO("250 PIPELINING\r\n"),
+        S_MAIL_OK, S_RCPT_B_OK,     S_RCPT_C_OK, S_DATA_354,
+        S_DOT_OK,  S_QUIT,
     };
     smtpc_session_cfg_t cfg = cfg_mx(SMTPC_TLS_VERIFIED);
     smtpc_envelope_t env = env_to(to2, 2);
@@ -752,9 +788,9 @@ static void test_smtp_pipelining_one_flight_when_advertised(void **state)
 static void test_smtp_pipelining_off_one_command_per_flight(void **state)
 {
     static const fake_step_t steps[] = {
-        S_GREET,     S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 PIPELINING\r\n"),
-        S_MAIL_OK,   S_RCPT_B_OK,     S_RCPT_C_OK, S_DATA_354,
-        S_DOT_OK,    S_QUIT,
+        S_GREET,   S_EHLO_STARTTLS, S_STARTTLS,  S_EHLO("250 PIPELINING\r\n"),
+        S_MAIL_OK, S_RCPT_B_OK,     S_RCPT_C_OK, S_DATA_354,
+        S_DOT_OK,  S_QUIT,
     };
     smtpc_session_cfg_t cfg = cfg_mx(SMTPC_TLS_VERIFIED);
     smtpc_envelope_t env = env_to(to2, 2);
@@ -775,9 +811,9 @@ static void test_smtp_pipelining_off_one_command_per_flight(void **state)
 static void test_smtp_pipelining_from_before_tls_not_used(void **state)
 {
     static const fake_step_t steps[] = {
-        S_GREET,     S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 SIZE 1000\r\n"),
-        S_MAIL_OK,   S_RCPT_B_OK,     S_RCPT_C_OK, S_DATA_354,
-        S_DOT_OK,    S_QUIT,
+        S_GREET,   S_EHLO_STARTTLS, S_STARTTLS,  S_EHLO("250 SIZE 1000\r\n"),
+        S_MAIL_OK, S_RCPT_B_OK,     S_RCPT_C_OK, S_DATA_354,
+        S_DOT_OK,  S_QUIT,
     };
     smtpc_session_cfg_t cfg = cfg_mx(SMTPC_TLS_VERIFIED);
     smtpc_envelope_t env = env_to(to2, 2);
@@ -797,17 +833,24 @@ static void test_smtp_pipelining_from_before_tls_not_used(void **state)
 static void test_smtp_size_sent_only_when_advertised_and_known(void **state)
 {
     static const fake_step_t with_size[] = {
-        S_GREET, S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 SIZE 1000000\r\n"),
+        S_GREET,
+        S_EHLO_STARTTLS,
+        S_STARTTLS,
+        S_EHLO("250 SIZE 1000000\r\n"),
         {"MAIL FROM:<a@example.org> SIZE=1234\r\n", "250 2.1.0 Ok\r\n", 0},
-        S_RCPT_B_OK, S_DATA_354, S_DOT_OK, S_QUIT,
+        S_RCPT_B_OK,
+        S_DATA_354,
+        S_DOT_OK,
+        S_QUIT,
     };
     static const fake_step_t no_size[] = {
-        S_GREET, S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 8BITMIME\r\n"),
-        S_MAIL_OK, S_RCPT_B_OK, S_DATA_354, S_DOT_OK, S_QUIT,
+        S_GREET,    S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 8BITMIME\r\n"), S_MAIL_OK, S_RCPT_B_OK,
+        S_DATA_354, S_DOT_OK,        S_QUIT,
     };
     static const fake_step_t size_unknown[] = {
-        S_GREET, S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 SIZE 1000000\r\n"),
-        S_MAIL_OK, S_RCPT_B_OK, S_DATA_354, S_DOT_OK, S_QUIT,
+        S_GREET,   S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 SIZE 1000000\r\n"),
+        S_MAIL_OK, S_RCPT_B_OK,     S_DATA_354, S_DOT_OK,
+        S_QUIT,
     };
     smtpc_session_cfg_t cfg = cfg_mx(SMTPC_TLS_VERIFIED);
     smtpc_envelope_t env = env_to(to1, 1);
@@ -851,7 +894,11 @@ static void test_smtp_size_from_before_tls_forgotten(void **state)
         {"EHLO client.example\r\n", "250-mx.example.net\r\n250-SIZE 10\r\n250 STARTTLS\r\n", 0},
         S_STARTTLS,
         S_EHLO("250 8BITMIME\r\n"),
-        S_MAIL_OK, S_RCPT_B_OK, S_DATA_354, S_DOT_OK, S_QUIT,
+        S_MAIL_OK,
+        S_RCPT_B_OK,
+        S_DATA_354,
+        S_DOT_OK,
+        S_QUIT,
     };
     smtpc_session_cfg_t cfg = cfg_mx(SMTPC_TLS_VERIFIED);
     smtpc_envelope_t env = env_to(to1, 1);
@@ -866,9 +913,15 @@ static void test_smtp_size_from_before_tls_forgotten(void **state)
 static void test_smtp_8bitmime_body_param_and_unsupported(void **state)
 {
     static const fake_step_t ok[] = {
-        S_GREET, S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 8BITMIME\r\n"),
+        S_GREET,
+        S_EHLO_STARTTLS,
+        S_STARTTLS,
+        S_EHLO("250 8BITMIME\r\n"),
         {"MAIL FROM:<a@example.org> BODY=8BITMIME\r\n", "250 2.1.0 Ok\r\n", 0},
-        S_RCPT_B_OK, S_DATA_354, S_DOT_OK, S_QUIT,
+        S_RCPT_B_OK,
+        S_DATA_354,
+        S_DOT_OK,
+        S_QUIT,
     };
     static const fake_step_t missing[] = {
         S_GREET, S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 SMTPUTF8\r\n"), S_QUIT,
@@ -891,18 +944,23 @@ static void test_smtp_8bitmime_body_param_and_unsupported(void **state)
 }
 
 /* "δοκιμή@παράδειγμα.δοκιμή" (RFC 6531 style address) in UTF-8 */
-#define UTF8_ADDR                                                                                   \
-    "\xce\xb4\xce\xbf\xce\xba\xce\xb9\xce\xbc\xce\xae@\xcf\x80\xce\xb1\xcf\x81\xce\xac\xce\xb4"       \
+#define UTF8_ADDR                                                                                  \
+    "\xce\xb4\xce\xbf\xce\xba\xce\xb9\xce\xbc\xce\xae@\xcf\x80\xce\xb1\xcf\x81\xce\xac\xce\xb4"    \
     "\xce\xb5\xce\xb9\xce\xb3\xce\xbc\xce\xb1.\xce\xb4\xce\xbf\xce\xba\xce\xb9\xce\xbc\xce\xae"
 
 static void test_smtp_smtputf8_automatic_for_non_ascii_address(void **state)
 {
     static const char *const to_utf8[] = {UTF8_ADDR};
     static const fake_step_t ok[] = {
-        S_GREET, S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250-8BITMIME\r\n250 SMTPUTF8\r\n"),
+        S_GREET,
+        S_EHLO_STARTTLS,
+        S_STARTTLS,
+        S_EHLO("250-8BITMIME\r\n250 SMTPUTF8\r\n"),
         {"MAIL FROM:<a@example.org> SMTPUTF8\r\n", "250 2.1.0 Ok\r\n", 0},
         {"RCPT TO:<" UTF8_ADDR ">\r\n", "250 2.1.5 Ok\r\n", 0},
-        S_DATA_354, S_DOT_OK, S_QUIT,
+        S_DATA_354,
+        S_DOT_OK,
+        S_QUIT,
     };
     static const fake_step_t missing[] = {
         S_GREET, S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 8BITMIME\r\n"), S_QUIT,
@@ -926,10 +984,15 @@ static void test_smtp_smtputf8_automatic_for_non_ascii_address(void **state)
 static void test_smtp_mail_params_all_in_order(void **state)
 {
     static const fake_step_t steps[] = {
-        S_GREET, S_EHLO_STARTTLS, S_STARTTLS,
+        S_GREET,
+        S_EHLO_STARTTLS,
+        S_STARTTLS,
         S_EHLO("250-SIZE 0\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"),
         {"MAIL FROM:<> SIZE=4294967295 BODY=8BITMIME SMTPUTF8\r\n", "250 2.1.0 Ok\r\n", 0},
-        S_RCPT_B_OK, S_DATA_354, S_DOT_OK, S_QUIT,
+        S_RCPT_B_OK,
+        S_DATA_354,
+        S_DOT_OK,
+        S_QUIT,
     };
     smtpc_session_cfg_t cfg = cfg_mx(SMTPC_TLS_VERIFIED);
     smtpc_envelope_t env = env_to(to1, 1);
@@ -938,7 +1001,7 @@ static void test_smtp_mail_params_all_in_order(void **state)
                    "EHLO client.example\r\nMAIL FROM:<> SIZE=4294967295 BODY=8BITMIME SMTPUTF8\r\n"
                    "RCPT TO:<b@example.net>\r\nDATA\r\n" BODY_STD "QUIT\r\n"};
     (void)state;
-    env.from = ""; /* null reverse-path (bounce) */
+    env.from = "";               /* null reverse-path (bounce) */
     env.size_hint = 4294967295u; /* "SIZE 0": no limit announced */
     env.flags = SMTPC_ENV_8BITMIME | SMTPC_ENV_SMTPUTF8;
     run_all(&sc, &ex);
@@ -949,11 +1012,17 @@ static void test_smtp_mail_params_all_in_order(void **state)
 static void test_smtp_one_rcpt_refused_some_rejected(void **state)
 {
     static const fake_step_t steps[] = {
-        S_GREET,     S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 8BITMIME\r\n"), S_MAIL_OK,
+        S_GREET,
+        S_EHLO_STARTTLS,
+        S_STARTTLS,
+        S_EHLO("250 8BITMIME\r\n"),
+        S_MAIL_OK,
         S_RCPT_B_OK,
         {"RCPT TO:<c@example.net>\r\n", "550 5.1.1 <c@example.net>: Recipient address rejected\r\n",
          0},
-        S_DATA_354,  S_DOT_OK,        S_QUIT,
+        S_DATA_354,
+        S_DOT_OK,
+        S_QUIT,
     };
     smtpc_session_cfg_t cfg = cfg_mx(SMTPC_TLS_VERIFIED);
     smtpc_envelope_t env = env_to(to2, 2);
@@ -977,7 +1046,11 @@ static void test_smtp_one_rcpt_refused_some_rejected(void **state)
 static void test_smtp_all_rcpt_refused_no_data(void **state)
 {
     static const fake_step_t steps[] = {
-        S_GREET, S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 8BITMIME\r\n"), S_MAIL_OK,
+        S_GREET,
+        S_EHLO_STARTTLS,
+        S_STARTTLS,
+        S_EHLO("250 8BITMIME\r\n"),
+        S_MAIL_OK,
         {"RCPT TO:<b@example.net>\r\n", "550 5.1.1 no such user\r\n", 0},
         {"RCPT TO:<c@example.net>\r\n", "450 4.2.0 try later\r\n", 0},
         S_QUIT,
@@ -1001,7 +1074,11 @@ static void test_smtp_all_rcpt_refused_no_data(void **state)
 static void test_smtp_pipelined_all_refused_354_sends_lone_dot(void **state)
 {
     static const fake_step_t steps[] = {
-        S_GREET, S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 PIPELINING\r\n"), S_MAIL_OK,
+        S_GREET,
+        S_EHLO_STARTTLS,
+        S_STARTTLS,
+        S_EHLO("250 PIPELINING\r\n"),
+        S_MAIL_OK,
         {"RCPT TO:<b@example.net>\r\n", "550 5.1.1 no such user\r\n", 0},
         {"RCPT TO:<c@example.net>\r\n", "550 5.1.1 no such user\r\n", 0},
         S_DATA_354,
@@ -1023,7 +1100,11 @@ static void test_smtp_pipelined_all_refused_354_sends_lone_dot(void **state)
 static void test_smtp_pipelined_all_refused_data_554(void **state)
 {
     static const fake_step_t steps[] = {
-        S_GREET, S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 PIPELINING\r\n"), S_MAIL_OK,
+        S_GREET,
+        S_EHLO_STARTTLS,
+        S_STARTTLS,
+        S_EHLO("250 PIPELINING\r\n"),
+        S_MAIL_OK,
         {"RCPT TO:<b@example.net>\r\n", "550 5.1.1 no such user\r\n", 0},
         {"RCPT TO:<c@example.net>\r\n", "550 5.1.1 no such user\r\n", 0},
         {"DATA\r\n", "554 5.5.1 Error: no valid recipients\r\n", 0},
@@ -1042,17 +1123,27 @@ static void test_smtp_pipelined_all_refused_data_554(void **state)
 static void test_smtp_mail_data_and_message_refusals(void **state)
 {
     static const fake_step_t mail_no[] = {
-        S_GREET, S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 8BITMIME\r\n"),
+        S_GREET,
+        S_EHLO_STARTTLS,
+        S_STARTTLS,
+        S_EHLO("250 8BITMIME\r\n"),
         {"MAIL FROM:<a@example.org>\r\n", "553 5.7.1 Sender address rejected\r\n", 0},
         S_QUIT,
     };
     static const fake_step_t data_no[] = {
-        S_GREET,   S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 8BITMIME\r\n"), S_MAIL_OK,
-        S_RCPT_B_OK, {"DATA\r\n", "554 5.5.1 Error: no\r\n", 0}, S_QUIT,
+        S_GREET,
+        S_EHLO_STARTTLS,
+        S_STARTTLS,
+        S_EHLO("250 8BITMIME\r\n"),
+        S_MAIL_OK,
+        S_RCPT_B_OK,
+        {"DATA\r\n", "554 5.5.1 Error: no\r\n", 0},
+        S_QUIT,
     };
     static const fake_step_t msg_no[] = {
-        S_GREET,   S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 8BITMIME\r\n"), S_MAIL_OK,
-        S_RCPT_B_OK, S_DATA_354, {".\r\n", "554 5.7.1 Spam message rejected\r\n", 0}, S_QUIT,
+        S_GREET,   S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 8BITMIME\r\n"),
+        S_MAIL_OK, S_RCPT_B_OK,     S_DATA_354, {".\r\n", "554 5.7.1 Spam message rejected\r\n", 0},
+        S_QUIT,
     };
     smtpc_session_cfg_t cfg = cfg_mx(SMTPC_TLS_VERIFIED);
     smtpc_envelope_t env = env_to(to1, 1);
@@ -1118,12 +1209,9 @@ static const body_vec_t body_vectors[] = {
 static void test_smtp_body_transformation_vectors(void **state)
 {
     static const fake_step_t steps[] = {
-        S_GREET,
-        {"EHLO client.example\r\n", "250 mx.example.net\r\n", 0},
-        S_MAIL_OK,
-        S_RCPT_B_OK,
-        S_DATA_354,
-        S_DOT_OK,
+        S_GREET,    {"EHLO client.example\r\n", "250 mx.example.net\r\n", 0},
+        S_MAIL_OK,  S_RCPT_B_OK,
+        S_DATA_354, S_DOT_OK,
         S_QUIT,
     };
     static char wire[256];
@@ -1149,8 +1237,10 @@ static char g_wire[4 * SMTPC_BODY_LINE_MAX + 256];
 static void test_smtp_body_line_of_max_length_accepted(void **state)
 {
     static const fake_step_t steps[] = {
-        S_GREET, {"EHLO client.example\r\n", "250 mx.example.net\r\n", 0},
-        S_MAIL_OK, S_RCPT_B_OK, S_DATA_354, S_DOT_OK, S_QUIT,
+        S_GREET,    {"EHLO client.example\r\n", "250 mx.example.net\r\n", 0},
+        S_MAIL_OK,  S_RCPT_B_OK,
+        S_DATA_354, S_DOT_OK,
+        S_QUIT,
     };
     const char *pieces[1];
     smtpc_session_cfg_t cfg = cfg_plain();
@@ -1182,8 +1272,10 @@ static void test_smtp_body_line_of_max_length_accepted(void **state)
 static void test_smtp_body_dot_line_of_max_length_accepted(void **state)
 {
     static const fake_step_t steps[] = {
-        S_GREET, {"EHLO client.example\r\n", "250 mx.example.net\r\n", 0},
-        S_MAIL_OK, S_RCPT_B_OK, S_DATA_354, S_DOT_OK, S_QUIT,
+        S_GREET,    {"EHLO client.example\r\n", "250 mx.example.net\r\n", 0},
+        S_MAIL_OK,  S_RCPT_B_OK,
+        S_DATA_354, S_DOT_OK,
+        S_QUIT,
     };
     const char *pieces[1];
     smtpc_session_cfg_t cfg = cfg_plain();
@@ -1207,8 +1299,9 @@ static void test_smtp_body_dot_line_of_max_length_accepted(void **state)
 static void test_smtp_body_line_over_max_fails_without_end_mark(void **state)
 {
     static const fake_step_t steps[] = {
-        S_GREET, {"EHLO client.example\r\n", "250 mx.example.net\r\n", 0},
-        S_MAIL_OK, S_RCPT_B_OK, S_DATA_354,
+        S_GREET,    {"EHLO client.example\r\n", "250 mx.example.net\r\n", 0},
+        S_MAIL_OK,  S_RCPT_B_OK,
+        S_DATA_354,
     };
     static const char head[] = "EHLO client.example\r\n" TXN1;
     const char *pieces[1];
@@ -1267,8 +1360,8 @@ static void test_smtp_starttls_missing_fails_closed(void **state)
     smtpc_session_cfg_t cfg = cfg_submission();
     smtpc_envelope_t env = env_to(to1, 1);
     scen_t sc = scen(steps, COUNT(steps), &cfg, &env);
-    expect_t ex = {SMTPC_ERR_STARTTLS_REQUIRED, SMTPC_STAGE_EHLO,
-                   "EHLO client.example\r\nQUIT\r\n", NULL};
+    expect_t ex = {SMTPC_ERR_STARTTLS_REQUIRED, SMTPC_STAGE_EHLO, "EHLO client.example\r\nQUIT\r\n",
+                   NULL};
     (void)state;
     run_all(&sc, &ex);
     assert_int_equal(g_out[RUN_WHOLE].res.flags, 0);
@@ -1289,8 +1382,8 @@ static void test_smtp_starttls_stripped_to_xxxxxxxa_fails_closed(void **state)
     smtpc_session_cfg_t cfg = cfg_submission();
     smtpc_envelope_t env = env_to(to1, 1);
     scen_t sc = scen(steps, COUNT(steps), &cfg, &env);
-    expect_t ex = {SMTPC_ERR_STARTTLS_REQUIRED, SMTPC_STAGE_EHLO,
-                   "EHLO client.example\r\nQUIT\r\n", NULL};
+    expect_t ex = {SMTPC_ERR_STARTTLS_REQUIRED, SMTPC_STAGE_EHLO, "EHLO client.example\r\nQUIT\r\n",
+                   NULL};
     (void)state;
     run_all(&sc, &ex);
     cfg = cfg_mx(SMTPC_TLS_ENCRYPTED);
@@ -1300,11 +1393,16 @@ static void test_smtp_starttls_stripped_to_xxxxxxxa_fails_closed(void **state)
 static void test_smtp_starttls_454_fails_closed(void **state)
 {
     static const fake_step_t s454[] = {
-        S_GREET, S_EHLO_STARTTLS,
-        {"STARTTLS\r\n", "454 4.7.0 TLS not available due to local problem\r\n", 0}, S_QUIT,
+        S_GREET,
+        S_EHLO_STARTTLS,
+        {"STARTTLS\r\n", "454 4.7.0 TLS not available due to local problem\r\n", 0},
+        S_QUIT,
     };
     static const fake_step_t s502[] = {
-        S_GREET, S_EHLO_STARTTLS, {"STARTTLS\r\n", "502 5.5.1 Not implemented\r\n", 0}, S_QUIT,
+        S_GREET,
+        S_EHLO_STARTTLS,
+        {"STARTTLS\r\n", "502 5.5.1 Not implemented\r\n", 0},
+        S_QUIT,
     };
     smtpc_session_cfg_t cfg = cfg_submission();
     smtpc_envelope_t env = env_to(to1, 1);
@@ -1325,7 +1423,9 @@ static void test_smtp_starttls_454_fails_closed(void **state)
 static void test_smtp_starttls_garbage_reply_syntax_error(void **state)
 {
     static const fake_step_t steps[] = {
-        S_GREET, S_EHLO_STARTTLS, {"STARTTLS\r\n", "HTTP/1.1 400 Bad Request\r\n", 0},
+        S_GREET,
+        S_EHLO_STARTTLS,
+        {"STARTTLS\r\n", "HTTP/1.1 400 Bad Request\r\n", 0},
     };
     smtpc_session_cfg_t cfg = cfg_submission();
     smtpc_envelope_t env = env_to(to1, 1);
@@ -1342,7 +1442,9 @@ static void test_smtp_starttls_garbage_reply_syntax_error(void **state)
 static void test_smtp_starttls_injection_after_220_refused(void **state)
 {
     static const fake_step_t steps[] = {
-        S_GREET, S_EHLO_STARTTLS, {"STARTTLS\r\n", "220 2.0.0 Ready\r\n" INJECTED, 0},
+        S_GREET,
+        S_EHLO_STARTTLS,
+        {"STARTTLS\r\n", "220 2.0.0 Ready\r\n" INJECTED, 0},
     };
     smtpc_session_cfg_t cfg = cfg_submission();
     smtpc_envelope_t env = env_to(to1, 1);
@@ -1363,7 +1465,9 @@ static void test_smtp_starttls_injection_after_220_refused(void **state)
 static void test_smtp_starttls_injection_stage_same_for_any_chunking(void **state)
 {
     static const fake_step_t steps[] = {
-        S_GREET, S_EHLO_STARTTLS, {"STARTTLS\r\n", "220 2.0.0 Ready\r\n" INJECTED, 0},
+        S_GREET,
+        S_EHLO_STARTTLS,
+        {"STARTTLS\r\n", "220 2.0.0 Ready\r\n" INJECTED, 0},
     };
     smtpc_session_cfg_t cfg = cfg_submission();
     smtpc_envelope_t env = env_to(to1, 1);
@@ -1394,8 +1498,7 @@ static void test_smtp_starttls_injection_direct_rx(void **state)
     uint8_t *rx;
     (void)state;
     assert_int_equal(
-        smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx, sizeof(g_rx)),
-        SMTPC_OK);
+        smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx, sizeof(g_rx)), SMTPC_OK);
     rx = smtpc_smtp_rx_buf(&g_s, &cap);
     memcpy(rx, r1, sizeof(r1) - 1);
     assert_int_equal(smtpc_smtp_rx_ack(&g_s, sizeof(r1) - 1), SMTPC_IN_PROGRESS);
@@ -1476,8 +1579,8 @@ static void test_smtp_tls_verdict_at_verified_fails_closed(void **state)
 static void test_smtp_tls_verdict_at_encrypted_continues(void **state)
 {
     static const fake_step_t steps[] = {
-        S_GREET,   S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 8BITMIME\r\n"),
-        S_MAIL_OK, S_RCPT_B_OK,     S_DATA_354, S_DOT_OK, S_QUIT,
+        S_GREET,    S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 8BITMIME\r\n"), S_MAIL_OK, S_RCPT_B_OK,
+        S_DATA_354, S_DOT_OK,        S_QUIT,
     };
     smtpc_session_cfg_t cfg = cfg_mx(SMTPC_TLS_ENCRYPTED);
     smtpc_envelope_t env = env_to(to1, 1);
@@ -1497,7 +1600,11 @@ static void test_smtp_ehlo_502_helo_fallback_only_when_plaintext_allowed(void **
         S_GREET,
         {"EHLO client.example\r\n", "502 5.5.2 Error: command not recognized\r\n", 0},
         {"HELO client.example\r\n", "250 mx.example.net\r\n", 0},
-        S_MAIL_OK, S_RCPT_B_OK, S_DATA_354, S_DOT_OK, S_QUIT,
+        S_MAIL_OK,
+        S_RCPT_B_OK,
+        S_DATA_354,
+        S_DOT_OK,
+        S_QUIT,
     };
     static const fake_step_t refused[] = {
         S_GREET,
@@ -1505,7 +1612,9 @@ static void test_smtp_ehlo_502_helo_fallback_only_when_plaintext_allowed(void **
         S_QUIT,
     };
     static const fake_step_t ehlo_4xx[] = {
-        S_GREET, {"EHLO client.example\r\n", "421 4.3.2 Shutting down\r\n", 0}, S_QUIT,
+        S_GREET,
+        {"EHLO client.example\r\n", "421 4.3.2 Shutting down\r\n", 0},
+        S_QUIT,
     };
     smtpc_session_cfg_t cfg = cfg_plain();
     smtpc_envelope_t env = env_to(to1, 1);
@@ -1642,20 +1751,20 @@ static void test_smtp_init_rejects_bad_config(void **state)
     (void)many;
     cfg = cfg_plain();
     cfg.tls_level = SMTPC_TLS_ENCRYPTED;
-    assert_int_equal(smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx,
-                                     sizeof(g_rx)),
-                     SMTPC_ERR_PLAINTEXT_FORBIDDEN);
+    assert_int_equal(
+        smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx, sizeof(g_rx)),
+        SMTPC_ERR_PLAINTEXT_FORBIDDEN);
     assert_int_equal(res.err, SMTPC_ERR_PLAINTEXT_FORBIDDEN);
     cfg.tls_level = SMTPC_TLS_VERIFIED;
-    assert_int_equal(smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx,
-                                     sizeof(g_rx)),
-                     SMTPC_ERR_PLAINTEXT_FORBIDDEN);
+    assert_int_equal(
+        smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx, sizeof(g_rx)),
+        SMTPC_ERR_PLAINTEXT_FORBIDDEN);
 
     cfg = cfg_submission();
     cfg.pass = NULL; /* user without password or token */
-    assert_int_equal(smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx,
-                                     sizeof(g_rx)),
-                     SMTPC_ERR_BAD_ARG);
+    assert_int_equal(
+        smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx, sizeof(g_rx)),
+        SMTPC_ERR_BAD_ARG);
 
     cfg = cfg_submission();
     assert_int_equal(smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, 511, g_rx, sizeof(g_rx)),
@@ -1667,21 +1776,20 @@ static void test_smtp_init_rejects_bad_config(void **state)
                      SMTPC_ERR_BAD_ARG);
 
     env.to_count = 0;
-    assert_int_equal(smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx,
-                                     sizeof(g_rx)),
-                     SMTPC_ERR_BAD_ARG);
+    assert_int_equal(
+        smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx, sizeof(g_rx)),
+        SMTPC_ERR_BAD_ARG);
     for (i = 0; i < COUNT(many_to); i++) {
         many_to[i] = "b@example.net";
     }
     env.to = many_to;
     env.to_count = SMTPC_MAX_RCPT + 1u;
-    assert_int_equal(smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx,
-                                     sizeof(g_rx)),
-                     SMTPC_ERR_TOO_MANY_RCPT);
+    assert_int_equal(
+        smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx, sizeof(g_rx)),
+        SMTPC_ERR_TOO_MANY_RCPT);
     env.to_count = SMTPC_MAX_RCPT;
-    assert_int_equal(smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx,
-                                     sizeof(g_rx)),
-                     SMTPC_OK);
+    assert_int_equal(
+        smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx, sizeof(g_rx)), SMTPC_OK);
     assert_int_equal(res.rcpt_count, SMTPC_MAX_RCPT);
 }
 
@@ -1698,8 +1806,7 @@ static void test_smtp_errors_are_sticky(void **state)
     uint8_t *rx;
     (void)state;
     assert_int_equal(
-        smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx, sizeof(g_rx)),
-        SMTPC_OK);
+        smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx, sizeof(g_rx)), SMTPC_OK);
     assert_int_equal(smtpc_smtp_wants(&g_s), SMTPC_SMTP_WANT_READ);
     rx = smtpc_smtp_rx_buf(&g_s, &cap);
     assert_non_null(rx);
@@ -1733,13 +1840,11 @@ static void test_smtp_misuse_reported(void **state)
     (void)state;
     /* tls_up when no TLS was asked for */
     assert_int_equal(
-        smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx, sizeof(g_rx)),
-        SMTPC_OK);
+        smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx, sizeof(g_rx)), SMTPC_OK);
     assert_int_equal(smtpc_smtp_tls_up(&g_s, SMTPC_CERT_OK), SMTPC_ERR_STATE);
     /* body() outside DATA does nothing */
     assert_int_equal(
-        smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx, sizeof(g_rx)),
-        SMTPC_OK);
+        smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx, sizeof(g_rx)), SMTPC_OK);
     assert_int_equal(smtpc_smtp_body(&g_s, (const uint8_t *)"MAIL", 4, false), 0);
     assert_int_equal(smtpc_smtp_status(&g_s), SMTPC_IN_PROGRESS);
     /* acking more than the buffer holds */
@@ -1751,8 +1856,13 @@ static void test_smtp_misuse_reported(void **state)
 static void test_smtp_fail_mid_session_and_after_acceptance(void **state)
 {
     static const fake_step_t accept_then_silent[] = {
-        S_GREET, {"EHLO client.example\r\n", "250 mx.example.net\r\n", 0},
-        S_MAIL_OK, S_RCPT_B_OK, S_DATA_354, S_DOT_OK, {"QUIT\r\n", NULL, 0},
+        S_GREET,
+        {"EHLO client.example\r\n", "250 mx.example.net\r\n", 0},
+        S_MAIL_OK,
+        S_RCPT_B_OK,
+        S_DATA_354,
+        S_DOT_OK,
+        {"QUIT\r\n", NULL, 0},
     };
     smtpc_session_cfg_t cfg = cfg_plain();
     smtpc_envelope_t env = env_to(to1, 1);
@@ -1763,8 +1873,7 @@ static void test_smtp_fail_mid_session_and_after_acceptance(void **state)
     (void)state;
     /* lost connection while waiting for the EHLO reply */
     assert_int_equal(
-        smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx, sizeof(g_rx)),
-        SMTPC_OK);
+        smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx, sizeof(g_rx)), SMTPC_OK);
     {
         size_t cap;
         uint8_t *rx = smtpc_smtp_rx_buf(&g_s, &cap);
@@ -1800,8 +1909,7 @@ static void test_smtp_fail_before_quit_keeps_refusal(void **state)
     uint8_t *rx;
     (void)state;
     assert_int_equal(
-        smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx, sizeof(g_rx)),
-        SMTPC_OK);
+        smtpc_smtp_init(&g_s, &cfg, &env, &res, g_tx, sizeof(g_tx), g_rx, sizeof(g_rx)), SMTPC_OK);
     rx = smtpc_smtp_rx_buf(&g_s, &cap);
     memcpy(rx, "554 go away\r\n", 13);
     assert_int_equal(smtpc_smtp_rx_ack(&g_s, 13), SMTPC_IN_PROGRESS);
@@ -1891,16 +1999,30 @@ static void run_traced(const scen_t *sc)
 static void test_smtp_trace_redacts_credentials_and_body(void **state)
 {
     static const fake_step_t plain[] = {
-        S_GREET, S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 AUTH PLAIN LOGIN\r\n"),
+        S_GREET,
+        S_EHLO_STARTTLS,
+        S_STARTTLS,
+        S_EHLO("250 AUTH PLAIN LOGIN\r\n"),
         {"AUTH PLAIN AHVzZXIAcGFzcw==\r\n", "235 2.7.0 ok\r\n", 0},
-        S_MAIL_OK, S_RCPT_B_OK, S_DATA_354, S_DOT_OK, S_QUIT,
+        S_MAIL_OK,
+        S_RCPT_B_OK,
+        S_DATA_354,
+        S_DOT_OK,
+        S_QUIT,
     };
     static const fake_step_t login[] = {
-        S_GREET, S_EHLO_STARTTLS, S_STARTTLS, S_EHLO("250 AUTH LOGIN\r\n"),
+        S_GREET,
+        S_EHLO_STARTTLS,
+        S_STARTTLS,
+        S_EHLO("250 AUTH LOGIN\r\n"),
         {"AUTH LOGIN\r\n", "334 VXNlcm5hbWU6\r\n", 0},
         {"dXNlcg==\r\n", "334 UGFzc3dvcmQ6\r\n", 0},
         {"cGFzcw==\r\n", "235 2.7.0 ok\r\n", 0},
-        S_MAIL_OK, S_RCPT_B_OK, S_DATA_354, S_DOT_OK, S_QUIT,
+        S_MAIL_OK,
+        S_RCPT_B_OK,
+        S_DATA_354,
+        S_DOT_OK,
+        S_QUIT,
     };
     static const char *const secret_body[] = {"Subject: secret-subject\r\n\r\nsecret-body\r\n"};
     smtpc_session_cfg_t cfg = cfg_submission();
@@ -1920,7 +2042,8 @@ static void test_smtp_trace_redacts_credentials_and_body(void **state)
     sc.body = secret_body;
     run_traced(&sc);
     assert_int_equal(smtpc_smtp_status(&g_s), SMTPC_OK);
-    assert_true(contains(g_trace.client, g_trace.client_len, "AUTH LOGIN\n<redacted>\n<redacted>\n"));
+    assert_true(
+        contains(g_trace.client, g_trace.client_len, "AUTH LOGIN\n<redacted>\n<redacted>\n"));
     assert_false(contains(g_trace.all, g_trace.all_len, "dXNlcg=="));
     assert_false(contains(g_trace.all, g_trace.all_len, "cGFzcw=="));
     assert_false(contains(g_trace.all, g_trace.all_len, "secret-body"));

@@ -27,9 +27,9 @@
 #include "fake_stream.h"
 #include "fake_tls.h"
 
-#define T0 1000000u /* monotonic ms at the start of every engine test */
-#define NOW 1767225600u /* fake_clock's default wall clock: 2026-01-01 */
-#define DAY 86400u
+#define T0    1000000u    /* monotonic ms at the start of every engine test */
+#define NOW   1767225600u /* fake_clock's default wall clock: 2026-01-01 */
+#define DAY   86400u
 #define RETRY SMTPC_STS_RETRY_S
 
 /* ============================================================ policies === */
@@ -81,9 +81,9 @@ typedef struct {
     int txt_rc;
     const char *txt_id; /* used when txt_rc == SMTPC_OK */
     unsigned flags;
-    int need;           /* expected smtpc_sts_need_fetch() */
-    int fetch;          /* FETCH_OK / FETCH_FAIL, when need */
-    int fetched_pol;    /* POL_* returned by a successful fetch */
+    int need;        /* expected smtpc_sts_need_fetch() */
+    int fetch;       /* FETCH_OK / FETCH_FAIL, when need */
+    int fetched_pol; /* POL_* returned by a successful fetch */
     int applied;
     int changed;
     ent_t after;
@@ -151,11 +151,26 @@ static void ent_check(const char *rule, const smtpc_sts_entry_t *e, const ent_t 
     assert_true(ok);
 }
 
-#define E_NONE {0, NULL, 0, 0, 0, NULL, 0}
-#define E_OLD(fa) {1, "old1", (fa), DAY, SMTPC_STS_MODE_ENFORCE, NULL, 0}
-#define E_OLDF(fa, fid, fat) {1, "old1", (fa), DAY, SMTPC_STS_MODE_ENFORCE, (fid), (fat)}
-#define E_NEW(id, fa) {1, (id), (fa), 7u * DAY, SMTPC_STS_MODE_TESTING, NULL, 0}
-#define E_FAILONLY(fid, fat) {0, NULL, 0, 0, 0, (fid), (fat)}
+#define E_NONE                                                                                     \
+    {                                                                                              \
+        0, NULL, 0, 0, 0, NULL, 0                                                                  \
+    }
+#define E_OLD(fa)                                                                                  \
+    {                                                                                              \
+        1, "old1", (fa), DAY, SMTPC_STS_MODE_ENFORCE, NULL, 0                                      \
+    }
+#define E_OLDF(fa, fid, fat)                                                                       \
+    {                                                                                              \
+        1, "old1", (fa), DAY, SMTPC_STS_MODE_ENFORCE, (fid), (fat)                                 \
+    }
+#define E_NEW(id, fa)                                                                              \
+    {                                                                                              \
+        1, (id), (fa), 7u * DAY, SMTPC_STS_MODE_TESTING, NULL, 0                                   \
+    }
+#define E_FAILONLY(fid, fat)                                                                       \
+    {                                                                                              \
+        0, NULL, 0, 0, 0, (fid), (fat)                                                             \
+    }
 
 static const row_t ROWS[] = {
     /* ---- first contact */
@@ -166,11 +181,11 @@ static const row_t ROWS[] = {
     {"no cache, same id failed 10 s ago -> back-off, NONE", E_FAILONLY("new1", NOW - 10u), NOW,
      SMTPC_OK, "new1", 0, 0, 0, 0, SMTPC_STS_APPLY_NONE, 0, E_FAILONLY("new1", NOW - 10u)},
     /* ---- §5.1 case 1: unchanged id */
-    {"fresh cache + same id -> no fetch, CACHED", E_OLD(NOW - 100u), NOW, SMTPC_OK, "old1", 0, 0,
-     0, 0, SMTPC_STS_APPLY_CACHED, 0, E_OLD(NOW - 100u)},
+    {"fresh cache + same id -> no fetch, CACHED", E_OLD(NOW - 100u), NOW, SMTPC_OK, "old1", 0, 0, 0,
+     0, SMTPC_STS_APPLY_CACHED, 0, E_OLD(NOW - 100u)},
     /* ---- case 2: new id */
-    {"fresh cache + new id -> fetch; ok -> FETCHED", E_OLD(NOW - 100u), NOW, SMTPC_OK, "new1", 0,
-     1, FETCH_OK, POL_NEW, SMTPC_STS_APPLY_FETCHED, 1, E_NEW("new1", NOW)},
+    {"fresh cache + new id -> fetch; ok -> FETCHED", E_OLD(NOW - 100u), NOW, SMTPC_OK, "new1", 0, 1,
+     FETCH_OK, POL_NEW, SMTPC_STS_APPLY_FETCHED, 1, E_NEW("new1", NOW)},
     {"new id + fetch fails -> CACHED, old policy and id kept, fail_id/fail_at set",
      E_OLD(NOW - 100u), NOW, SMTPC_OK, "new1", 0, 1, FETCH_FAIL, 0, SMTPC_STS_APPLY_CACHED, 1,
      E_OLDF(NOW - 100u, "new1", NOW)},
@@ -186,9 +201,9 @@ static const row_t ROWS[] = {
     {"back-off is per id: a newer id fetches at once", E_OLDF(NOW - 100u, "new1", NOW - 10u), NOW,
      SMTPC_OK, "new2", 0, 1, FETCH_FAIL, 0, SMTPC_STS_APPLY_CACHED, 1,
      E_OLDF(NOW - 100u, "new2", NOW)},
-    {"back-off of another id does not stop the cached id's use", E_OLDF(NOW - 100u, "new1", NOW - 10u),
-     NOW, SMTPC_OK, "old1", 0, 0, 0, 0, SMTPC_STS_APPLY_CACHED, 0,
-     E_OLDF(NOW - 100u, "new1", NOW - 10u)},
+    {"back-off of another id does not stop the cached id's use",
+     E_OLDF(NOW - 100u, "new1", NOW - 10u), NOW, SMTPC_OK, "old1", 0, 0, 0, 0,
+     SMTPC_STS_APPLY_CACHED, 0, E_OLDF(NOW - 100u, "new1", NOW - 10u)},
     /* ---- case 4: expiry (strict: max_age counts from the last fetch) */
     {"expired cache + same id -> fetch; ok -> FETCHED, new fetch time", E_OLD(NOW - DAY - 1u), NOW,
      SMTPC_OK, "old1", 0, 1, FETCH_OK, POL_OLD, SMTPC_STS_APPLY_FETCHED, 1, E_OLD(NOW)},
@@ -199,14 +214,41 @@ static const row_t ROWS[] = {
      "old1", 0, 0, 0, 0, SMTPC_STS_APPLY_CACHED, 0, E_OLD(NOW - DAY)},
     {"boundary: max_age + 1 is expired, no record -> NONE, entry kept", E_OLD(NOW - DAY - 1u), NOW,
      SMTPC_ERR_DNS_NODATA, NULL, 0, 0, 0, 0, SMTPC_STS_APPLY_NONE, 0, E_OLD(NOW - DAY - 1u)},
-    {"max_age 0 at the fetch second -> fresh", {1, "old1", NOW, 0, SMTPC_STS_MODE_ENFORCE, NULL, 0},
-     NOW, SMTPC_OK, "old1", 0, 0, 0, 0, SMTPC_STS_APPLY_CACHED, 0,
+    {"max_age 0 at the fetch second -> fresh",
+     {1, "old1", NOW, 0, SMTPC_STS_MODE_ENFORCE, NULL, 0},
+     NOW,
+     SMTPC_OK,
+     "old1",
+     0,
+     0,
+     0,
+     0,
+     SMTPC_STS_APPLY_CACHED,
+     0,
      {1, "old1", NOW, 0, SMTPC_STS_MODE_ENFORCE, NULL, 0}},
-    {"max_age 0 one second later -> fetch", {1, "old1", NOW - 1u, 0, SMTPC_STS_MODE_ENFORCE, NULL, 0},
-     NOW, SMTPC_OK, "old1", 0, 1, FETCH_FAIL, 0, SMTPC_STS_APPLY_NONE, 1,
+    {"max_age 0 one second later -> fetch",
+     {1, "old1", NOW - 1u, 0, SMTPC_STS_MODE_ENFORCE, NULL, 0},
+     NOW,
+     SMTPC_OK,
+     "old1",
+     0,
+     1,
+     FETCH_FAIL,
+     0,
+     SMTPC_STS_APPLY_NONE,
+     1,
      {1, "old1", NOW - 1u, 0, SMTPC_STS_MODE_ENFORCE, "old1", NOW}},
-    {"max_age 0 fetched policy applies to the fetching delivery", E_NONE, NOW, SMTPC_OK, "new1", 0,
-     1, FETCH_OK, POL_AGE0, SMTPC_STS_APPLY_FETCHED, 1,
+    {"max_age 0 fetched policy applies to the fetching delivery",
+     E_NONE,
+     NOW,
+     SMTPC_OK,
+     "new1",
+     0,
+     1,
+     FETCH_OK,
+     POL_AGE0,
+     SMTPC_STS_APPLY_FETCHED,
+     1,
      {1, "new1", NOW, 0, SMTPC_STS_MODE_ENFORCE, NULL, 0}},
     /* ---- case 3: no usable record, DNS errors: the cache is never dropped */
     {"TXT NODATA + fresh cache -> CACHED", E_OLD(NOW - 100u), NOW, SMTPC_ERR_DNS_NODATA, NULL, 0, 0,
@@ -230,18 +272,27 @@ static const row_t ROWS[] = {
     {"TXT TIMEOUT, no cache -> NONE", E_NONE, NOW, SMTPC_ERR_DNS_TIMEOUT, NULL, 0, 0, 0, 0,
      SMTPC_STS_APPLY_NONE, 0, E_NONE},
     /* ---- §8.3 opt-out */
-    {"fetched `none` policy replaces enforce", E_OLD(NOW - 100u), NOW, SMTPC_OK, "new1", 0, 1,
-     FETCH_OK, POL_NONE, SMTPC_STS_APPLY_FETCHED, 1,
+    {"fetched `none` policy replaces enforce",
+     E_OLD(NOW - 100u),
+     NOW,
+     SMTPC_OK,
+     "new1",
+     0,
+     1,
+     FETCH_OK,
+     POL_NONE,
+     SMTPC_STS_APPLY_FETCHED,
+     1,
      {1, "new1", NOW, DAY, SMTPC_STS_MODE_NONE, NULL, 0}},
     /* ---- §10.2 proactive refresh */
     {"refresh: fetch even with same id and fresh cache", E_OLD(NOW - 100u), NOW, SMTPC_OK, "old1",
      SMTPC_STS_F_REFRESH, 1, FETCH_OK, POL_OLD, SMTPC_STS_APPLY_FETCHED, 1, E_OLD(NOW)},
     {"refresh without record, cached policy -> fetch with cached id", E_OLD(NOW - 100u), NOW,
-     SMTPC_ERR_DNS_NODATA, NULL, SMTPC_STS_F_REFRESH, 1, FETCH_OK, POL_NEW,
-     SMTPC_STS_APPLY_FETCHED, 1, E_NEW("old1", NOW)},
+     SMTPC_ERR_DNS_NODATA, NULL, SMTPC_STS_F_REFRESH, 1, FETCH_OK, POL_NEW, SMTPC_STS_APPLY_FETCHED,
+     1, E_NEW("old1", NOW)},
     {"refresh without record fails -> CACHED, back-off on the cached id", E_OLD(NOW - 100u), NOW,
-     SMTPC_ERR_DNS_SERVFAIL, NULL, SMTPC_STS_F_REFRESH, 1, FETCH_FAIL, 0, SMTPC_STS_APPLY_CACHED,
-     1, E_OLDF(NOW - 100u, "old1", NOW)},
+     SMTPC_ERR_DNS_SERVFAIL, NULL, SMTPC_STS_F_REFRESH, 1, FETCH_FAIL, 0, SMTPC_STS_APPLY_CACHED, 1,
+     E_OLDF(NOW - 100u, "old1", NOW)},
     {"refresh without record and no cache -> no fetch, NONE", E_NONE, NOW, SMTPC_ERR_DNS_NODATA,
      NULL, SMTPC_STS_F_REFRESH, 0, 0, 0, SMTPC_STS_APPLY_NONE, 0, E_NONE},
     {"refresh honours the back-off of its id", E_OLDF(NOW - 100u, "old1", NOW - 10u), NOW, SMTPC_OK,
@@ -258,8 +309,8 @@ static const row_t ROWS[] = {
      "new1", 0, 1, FETCH_FAIL, 0, SMTPC_STS_APPLY_CACHED, 0, E_OLD(1000u)},
     {"clock unknown, no cache: fetch fails -> NONE, nothing recorded", E_NONE, 0, SMTPC_OK, "new1",
      0, 1, FETCH_FAIL, 0, SMTPC_STS_APPLY_NONE, 0, E_NONE},
-    {"clock unknown ignores a back-off", E_OLDF(1000u, "new1", NOW - 10u), 0, SMTPC_OK, "new1", 0, 1,
-     FETCH_FAIL, 0, SMTPC_STS_APPLY_CACHED, 0, E_OLDF(1000u, "new1", NOW - 10u)},
+    {"clock unknown ignores a back-off", E_OLDF(1000u, "new1", NOW - 10u), 0, SMTPC_OK, "new1", 0,
+     1, FETCH_FAIL, 0, SMTPC_STS_APPLY_CACHED, 0, E_OLDF(1000u, "new1", NOW - 10u)},
     /* ---- clock went backwards */
     {"clock went backwards (now < fetched_at) -> fresh", E_OLD(NOW + 1000u), NOW, SMTPC_OK, "old1",
      0, 0, 0, 0, SMTPC_STS_APPLY_CACHED, 0, E_OLD(NOW + 1000u)},
@@ -286,13 +337,13 @@ static void test_decision_table(void **state)
             fprintf(stderr, "row \"%s\": need_fetch %d, expected %d\n", r->rule, need, r->need);
         }
         assert_int_equal(need, r->need);
-        applied = smtpc_sts_settle(&e, r->now, r->txt_rc, r->txt_rc == SMTPC_OK ? &txt : NULL, need,
-                                   need && r->fetch == FETCH_FAIL ? SMTPC_ERR_HTTP_STATUS
-                                                                  : SMTPC_OK,
-                                   need && r->fetch == FETCH_OK ? &got : NULL, &changed);
+        applied =
+            smtpc_sts_settle(&e, r->now, r->txt_rc, r->txt_rc == SMTPC_OK ? &txt : NULL, need,
+                             need && r->fetch == FETCH_FAIL ? SMTPC_ERR_HTTP_STATUS : SMTPC_OK,
+                             need && r->fetch == FETCH_OK ? &got : NULL, &changed);
         if (applied != r->applied || changed != r->changed) {
-            fprintf(stderr, "row \"%s\": applied %d changed %d, expected %d %d\n", r->rule,
-                    applied, changed, r->applied, r->changed);
+            fprintf(stderr, "row \"%s\": applied %d changed %d, expected %d %d\n", r->rule, applied,
+                    changed, r->applied, r->changed);
         }
         assert_int_equal(applied, r->applied);
         assert_int_equal(changed, r->changed);
@@ -648,8 +699,8 @@ static void test_refresh_due_half_max_age(void **state)
 /* ============================================================== engine === */
 
 #define DOMAIN "example.com"
-#define HOST "mta-sts." DOMAIN
-#define NREC 4u
+#define HOST   "mta-sts." DOMAIN
+#define NREC   4u
 
 static const char REQUEST[] = "GET /.well-known/mta-sts.txt HTTP/1.1\r\n"
                               "Host: " HOST "\r\n"
@@ -746,7 +797,7 @@ static int cn_connect_poll(void *ctx, smtpc_stream_t *out)
     return rc;
 }
 
-static const smtpc_net_ops_t count_net = {cn_connect, cn_connect_poll};
+static const smtpc_net_ops_t count_net = {cn_connect, cn_connect_poll, NULL};
 
 static void trace_fn(void *arg, smtpc_trace_dir_t dir, const uint8_t *data, size_t len)
 {
@@ -1184,7 +1235,7 @@ static void test_engine_redirect_no_cache(void **state)
     assert_int_equal(fx.s.applied, SMTPC_STS_APPLY_NONE);
     fetch_fails(SMTPC_ERR_HTTP_REDIRECT);
     e = stored();
-    assert_int_equal(e.has_policy, 0); /* back-off state only */
+    assert_int_equal(e.has_policy, 0);         /* back-off state only */
     assert_int_equal(fx.net.connect_calls, 1); /* never followed */
     assert_int_equal(fx.puts, 1);
     assert_non_null(strstr(fx.notes, "MTA-STS no policy applies to " DOMAIN "\n"));
@@ -1651,7 +1702,7 @@ static void test_engine_second_run_uses_cache(void **state)
     assert_int_equal(fx.s.fetched, 0);
     assert_int_equal(fx.net.connect_calls, 1); /* no new connection */
     assert_int_equal(fx.tls.start_calls, 1);
-    assert_int_equal(fx.puts, 1);              /* nothing written */
+    assert_int_equal(fx.puts, 1); /* nothing written */
     assert_non_null(smtpc_sts_policy(&fx.s));
     assert_int_equal(smtpc_sts_policy(&fx.s)->mx_count, 2);
     assert_int_equal(fx.s.entry.fetched_at, NOW);

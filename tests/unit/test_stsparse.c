@@ -96,7 +96,7 @@ typedef struct {
 } txt_case_t;
 
 static const char ID32[] = "abcdefghijklmnopqrstuvwxyz012345";
-#define ID32_S "abcdefghijklmnopqrstuvwxyz012345"
+#define ID32_S   "abcdefghijklmnopqrstuvwxyz012345"
 #define NAME32_S "a234567890123456789012345678901b"
 
 static const txt_case_t TXT_VALID[] = {
@@ -116,8 +116,8 @@ static const txt_case_t TXT_VALID[] = {
     {"duplicate id: the first wins", L("v=STSv1; id=abc; id=def"), SMTPC_OK, "abc"},
     {"duplicate id: the second need only be an extension", L("v=STSv1; id=abc; id=d-e.f_g"),
      SMTPC_OK, "abc"},
-    {"duplicate id: a second id of 33 chars is an extension",
-     L("v=STSv1; id=abc; id=" ID32_S "x"), SMTPC_OK, "abc"},
+    {"duplicate id: a second id of 33 chars is an extension", L("v=STSv1; id=abc; id=" ID32_S "x"),
+     SMTPC_OK, "abc"},
     {"ID= is an extension next to a real id", L("v=STSv1; ID=xyz; id=abc"), SMTPC_OK, "abc"},
     {"extension name of 32 chars", L("v=STSv1; " NAME32_S "=v; id=abc"), SMTPC_OK, "abc"},
     {"extension name starting with a digit", L("v=STSv1; 9x=v; id=abc"), SMTPC_OK, "abc"},
@@ -164,8 +164,8 @@ static const txt_case_t TXT_INVALID[] = {
     {"blank before '=' of id", L("v=STSv1; id =abc"), SMTPC_ERR_STS_TXT_INVALID, NULL},
     {"blank after '=' of id", L("v=STSv1; id= abc"), SMTPC_ERR_STS_TXT_INVALID, NULL},
     {"CR LF at the end", L("v=STSv1; id=abc\r\n"), SMTPC_ERR_STS_TXT_INVALID, NULL},
-    {"extension name of 33 chars", L("v=STSv1; " NAME32_S "x=v; id=abc"),
-     SMTPC_ERR_STS_TXT_INVALID, NULL},
+    {"extension name of 33 chars", L("v=STSv1; " NAME32_S "x=v; id=abc"), SMTPC_ERR_STS_TXT_INVALID,
+     NULL},
     {"extension name starting with '_'", L("v=STSv1; _x=v; id=abc"), SMTPC_ERR_STS_TXT_INVALID,
      NULL},
     {"extension name starting with '-'", L("v=STSv1; -x=v; id=abc"), SMTPC_ERR_STS_TXT_INVALID,
@@ -181,14 +181,12 @@ static const txt_case_t TXT_INVALID[] = {
      NULL},
     {"extension value with non-ASCII (UTF-8)", L("v=STSv1; ext=caf\xc3\xa9; id=abc"),
      SMTPC_ERR_STS_TXT_INVALID, NULL},
-    {"extension value with DEL", L("v=STSv1; ext=a\x7f; id=abc"), SMTPC_ERR_STS_TXT_INVALID,
-     NULL},
+    {"extension value with DEL", L("v=STSv1; ext=a\x7f; id=abc"), SMTPC_ERR_STS_TXT_INVALID, NULL},
     {"id with non-ASCII", L("v=STSv1; id=ab\xc3\xa9"), SMTPC_ERR_STS_TXT_INVALID, NULL},
     {"NUL inside the id", L("v=STSv1; id=ab\0cd"), SMTPC_ERR_STS_TXT_INVALID, NULL},
     {"NUL after the record", L("v=STSv1; id=abc\0"), SMTPC_ERR_STS_TXT_INVALID, NULL},
     {"NUL inside the version", L("v=STS\0v1; id=abc"), SMTPC_ERR_STS_TXT_INVALID, NULL},
-    {"NUL in an extension value", L("v=STSv1; ext=a\0b; id=abc"), SMTPC_ERR_STS_TXT_INVALID,
-     NULL},
+    {"NUL in an extension value", L("v=STSv1; ext=a\0b; id=abc"), SMTPC_ERR_STS_TXT_INVALID, NULL},
     {"SPF record", L("v=spf1 -all"), SMTPC_ERR_STS_TXT_INVALID, NULL},
 };
 
@@ -307,25 +305,40 @@ typedef struct {
 static const sel_case_t SELECTIONS[] = {
     {"no record at all", {NULL}, SMTPC_ERR_DNS_NODATA, NULL},
     {"SPF record only", {"v=spf1 -all", NULL}, SMTPC_ERR_DNS_NODATA, NULL},
-    {"unrelated records only", {"v=spf1 -all", "v=STSv10; id=x", "foo", NULL},
-     SMTPC_ERR_DNS_NODATA, NULL},
+    {"unrelated records only",
+     {"v=spf1 -all", "v=STSv10; id=x", "foo", NULL},
+     SMTPC_ERR_DNS_NODATA,
+     NULL},
     {"one valid", {RFC_TXT, NULL}, SMTPC_OK, "20160831085700Z"},
     {"one valid among unrelated",
      {"v=spf1 -all", "google-site-verification=x", "v=STSv1; id=abc", "v=STSv2; id=z", NULL},
-     SMTPC_OK, "abc"},
+     SMTPC_OK,
+     "abc"},
     {"one valid with blank before ';'", {"v=STSv1 ; id=abc", NULL}, SMTPC_OK, "abc"},
-    {"two valid candidates", {"v=STSv1; id=abc", "v=STSv1; id=def", NULL},
-     SMTPC_ERR_STS_TXT_INVALID, NULL},
-    {"two identical candidates", {"v=STSv1; id=abc", "v=STSv1; id=abc", NULL},
-     SMTPC_ERR_STS_TXT_INVALID, NULL},
-    {"valid plus invalid candidate", {"v=STSv1; id=abc", "v=STSv1; id=a-b", NULL},
-     SMTPC_ERR_STS_TXT_INVALID, NULL},
-    {"invalid plus valid candidate", {"v=STSv1;", "v=STSv1; id=abc", NULL},
-     SMTPC_ERR_STS_TXT_INVALID, NULL},
-    {"one invalid candidate plus SPF", {"v=spf1 -all", "v=STSv1; id=a_b", NULL},
-     SMTPC_ERR_STS_TXT_INVALID, NULL},
-    {"one invalid candidate (trailing space)", {"v=STSv1; id=abc ", NULL},
-     SMTPC_ERR_STS_TXT_INVALID, NULL},
+    {"two valid candidates",
+     {"v=STSv1; id=abc", "v=STSv1; id=def", NULL},
+     SMTPC_ERR_STS_TXT_INVALID,
+     NULL},
+    {"two identical candidates",
+     {"v=STSv1; id=abc", "v=STSv1; id=abc", NULL},
+     SMTPC_ERR_STS_TXT_INVALID,
+     NULL},
+    {"valid plus invalid candidate",
+     {"v=STSv1; id=abc", "v=STSv1; id=a-b", NULL},
+     SMTPC_ERR_STS_TXT_INVALID,
+     NULL},
+    {"invalid plus valid candidate",
+     {"v=STSv1;", "v=STSv1; id=abc", NULL},
+     SMTPC_ERR_STS_TXT_INVALID,
+     NULL},
+    {"one invalid candidate plus SPF",
+     {"v=spf1 -all", "v=STSv1; id=a_b", NULL},
+     SMTPC_ERR_STS_TXT_INVALID,
+     NULL},
+    {"one invalid candidate (trailing space)",
+     {"v=STSv1; id=abc ", NULL},
+     SMTPC_ERR_STS_TXT_INVALID,
+     NULL},
 };
 
 static void test_sts_sel_table_expected(void **state)
@@ -394,16 +407,22 @@ typedef struct {
     const char *mx0; /* first pattern, or NULL */
 } pol_case_t;
 
-#define HDR_N "version: STSv1\nmode: none\n"
-#define HDR_E "version: STSv1\nmode: enforce\n"
+#define HDR_N   "version: STSv1\nmode: none\n"
+#define HDR_E   "version: STSv1\nmode: enforce\n"
 #define TAIL_MX "mx: mx.example.com\n"
-#define BASE_E HDR_E TAIL_MX
-#define OK_E(what, body, age) {what, L(body), SMTPC_OK, SMTPC_STS_MODE_ENFORCE, age, 1, "mx.example.com"}
-#define BAD(what, body) {what, L(body), SMTPC_ERR_STS_POLICY_INVALID, 0, 0, 0, NULL}
+#define BASE_E  HDR_E TAIL_MX
+#define OK_E(what, body, age)                                                                      \
+    {                                                                                              \
+        what, L(body), SMTPC_OK, SMTPC_STS_MODE_ENFORCE, age, 1, "mx.example.com"                  \
+    }
+#define BAD(what, body)                                                                            \
+    {                                                                                              \
+        what, L(body), SMTPC_ERR_STS_POLICY_INVALID, 0, 0, 0, NULL                                 \
+    }
 
 static const pol_case_t POL_VALID[] = {
-    {"RFC 8461 §3.2 example, CRLF", L(RFC_POLICY_CRLF), SMTPC_OK, SMTPC_STS_MODE_ENFORCE, 604800,
-     3, "mail.example.com"},
+    {"RFC 8461 §3.2 example, CRLF", L(RFC_POLICY_CRLF), SMTPC_OK, SMTPC_STS_MODE_ENFORCE, 604800, 3,
+     "mail.example.com"},
     {"RFC example, LF", L(RFC_POLICY_LF), SMTPC_OK, SMTPC_STS_MODE_ENFORCE, 604800, 3,
      "mail.example.com"},
     {"RFC example, mixed CRLF and LF",
@@ -414,8 +433,9 @@ static const pol_case_t POL_VALID[] = {
      L("version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\n"
        "mx: backupmx.example.com\r\nmax_age: 604800"),
      SMTPC_OK, SMTPC_STS_MODE_ENFORCE, 604800, 3, "mail.example.com"},
-    {"fields in reverse order", L("max_age: 86400\nmx: mx.example.com\nmode: testing\nversion: STSv1\n"),
-     SMTPC_OK, SMTPC_STS_MODE_TESTING, 86400, 1, "mx.example.com"},
+    {"fields in reverse order",
+     L("max_age: 86400\nmx: mx.example.com\nmode: testing\nversion: STSv1\n"), SMTPC_OK,
+     SMTPC_STS_MODE_TESTING, 86400, 1, "mx.example.com"},
     {"version last, mx first", L("mx: mx.example.com\nmax_age: 1\nmode: enforce\nversion: STSv1"),
      SMTPC_OK, SMTPC_STS_MODE_ENFORCE, 1, 1, "mx.example.com"},
     {"mode none without mx", L(HDR_N "max_age: 86400\n"), SMTPC_OK, SMTPC_STS_MODE_NONE, 86400, 0,
@@ -432,18 +452,21 @@ static const pol_case_t POL_VALID[] = {
     OK_E("duplicate mode: the second is not checked", BASE_E "mode: Bogus\nmax_age: 10\n", 10),
     OK_E("duplicate max_age: the first wins", BASE_E "max_age: 10\nmax_age: 20\n", 10),
     OK_E("duplicate version: the first wins", BASE_E "version: STSv2\nmax_age: 10\n", 10),
-    OK_E("mx pattern upper case is stored lower case", HDR_E "mx: MX.Example.COM\nmax_age: 10\n", 10),
+    OK_E("mx pattern upper case is stored lower case", HDR_E "mx: MX.Example.COM\nmax_age: 10\n",
+         10),
     OK_E("unknown key with spaces in the value", BASE_E "max_age: 10\nfoo: a b  c\n", 10),
     OK_E("unknown key with UTF-8 value", BASE_E "foo: caf\xc3\xa9 \xe2\x9c\x93\nmax_age: 10\n", 10),
     OK_E("unknown key with ':' '=' ';' in the value", BASE_E "x.y-z_1: a:b=c;d\nmax_age: 10\n", 10),
-    OK_E("Version: is an unknown key next to version", "Version: junk\n" BASE_E "max_age: 10\n", 10),
+    OK_E("Version: is an unknown key next to version", "Version: junk\n" BASE_E "max_age: 10\n",
+         10),
     OK_E("unknown key of 32 chars", BASE_E NAME32_S ": v\nmax_age: 10\n", 10),
     {"wildcard pattern", L(HDR_E "mx: *.example.com\nmax_age: 10\n"), SMTPC_OK,
      SMTPC_STS_MODE_ENFORCE, 10, 1, "*.example.com"},
     {"single-label pattern", L(HDR_E "mx: localhost\nmax_age: 10\n"), SMTPC_OK,
      SMTPC_STS_MODE_ENFORCE, 10, 1, "localhost"},
-    {"label of 63", L(HDR_E "mx: a23456789012345678901234567890123456789012345678901234567890123.com\n"
-                            "max_age: 10\n"),
+    {"label of 63",
+     L(HDR_E "mx: a23456789012345678901234567890123456789012345678901234567890123.com\n"
+             "max_age: 10\n"),
      SMTPC_OK, SMTPC_STS_MODE_ENFORCE, 10, 1,
      "a23456789012345678901234567890123456789012345678901234567890123.com"},
     {"inner hyphens and digits", L(HDR_E "mx: mx-1.x--y.0.example.com\nmax_age: 10\n"), SMTPC_OK,
@@ -469,8 +492,8 @@ static const pol_case_t POL_INVALID[] = {
     BAD("version: stsv1", "version: stsv1\nmode: enforce\n" TAIL_MX "max_age: 10\n"),
     BAD("version: STSv2", "version: STSv2\nmode: enforce\n" TAIL_MX "max_age: 10\n"),
     BAD("version: STSv10", "version: STSv10\nmode: enforce\n" TAIL_MX "max_age: 10\n"),
-    BAD("first mode invalid, second valid", "version: STSv1\nmode: x\nmode: enforce\n" TAIL_MX
-                                            "max_age: 10\n"),
+    BAD("first mode invalid, second valid",
+        "version: STSv1\nmode: x\nmode: enforce\n" TAIL_MX "max_age: 10\n"),
     BAD("max_age 31557601", BASE_E "max_age: 31557601\n"),
     BAD("max_age 99999999999 (11 digits)", BASE_E "max_age: 99999999999\n"),
     BAD("max_age 4294967296 (wraps in 32 bits)", BASE_E "max_age: 4294967296\n"),
@@ -496,7 +519,8 @@ static const pol_case_t POL_INVALID[] = {
     BAD("mx label of 64",
         HDR_E "mx: a234567890123456789012345678901234567890123456789012345678901234.com\n"
               "max_age: 10\n"),
-    BAD("mx U-label", HDR_E "mx: b\xc3\xbc" "cher.example\nmax_age: 10\n"),
+    BAD("mx U-label", HDR_E "mx: b\xc3\xbc"
+                            "cher.example\nmax_age: 10\n"),
     BAD("mx with port", HDR_E "mx: mx.example.com:25\nmax_age: 10\n"),
     BAD("mx port only", HDR_E "mx: :25\nmax_age: 10\n"),
     BAD("mx leading hyphen", HDR_E "mx: -mx.example.com\nmax_age: 10\n"),
@@ -509,8 +533,8 @@ static const pol_case_t POL_INVALID[] = {
     BAD("mx address literal", HDR_E "mx: [192.0.2.1]\nmax_age: 10\n"),
     BAD("invalid mx under mode none", HDR_N "mx: *\nmax_age: 10\n"),
     BAD("blank line in the middle", BASE_E "\nmax_age: 10\n"),
-    BAD("blank CRLF line in the middle", "version: STSv1\r\n\r\nmode: enforce\r\n" TAIL_MX
-                                         "max_age: 10\r\n"),
+    BAD("blank CRLF line in the middle",
+        "version: STSv1\r\n\r\nmode: enforce\r\n" TAIL_MX "max_age: 10\r\n"),
     BAD("trailing blank line", BASE_E "max_age: 10\n\n"),
     BAD("trailing blank CRLF line", BASE_E "max_age: 10\r\n\r\n"),
     BAD("leading blank line", "\n" BASE_E "max_age: 10\n"),
@@ -521,7 +545,8 @@ static const pol_case_t POL_INVALID[] = {
     BAD("space before ':'", BASE_E "max_age : 10\n"),
     BAD("tab before ':'", BASE_E "max_age\t: 10\n"),
     BAD("space before ':' of an unknown key", BASE_E "max_age: 10\nfoo : bar\n"),
-    BAD("bare CR inside a line", "version: STSv1\nmode: enforce\rmx: mx.example.com\nmax_age: 10\n"),
+    BAD("bare CR inside a line",
+        "version: STSv1\nmode: enforce\rmx: mx.example.com\nmax_age: 10\n"),
     BAD("bare CR inside a value", BASE_E "max_age: 10\nfoo: a\rb\n"),
     BAD("bare CR as line ending before CRLF", BASE_E "max_age: 10\r\r\n"),
     BAD("line without ':'", BASE_E "max_age: 10\nfoo\n"),
@@ -530,9 +555,11 @@ static const pol_case_t POL_INVALID[] = {
     BAD("key of 33 chars", BASE_E "max_age: 10\n" NAME32_S "x: v\n"),
     BAD("key with UTF-8", BASE_E "max_age: 10\nf\xc3\xb6o: v\n"),
     BAD("unknown key with empty value", BASE_E "max_age: 10\nfoo:\n"),
-    BAD("unknown key with control char", BASE_E "max_age: 10\nfoo: a\x01" "b\n"),
+    BAD("unknown key with control char", BASE_E "max_age: 10\nfoo: a\x01"
+                                                "b\n"),
     BAD("unknown key with DEL", BASE_E "max_age: 10\nfoo: a\x7f\n"),
-    BAD("NUL in a value", BASE_E "max_age: 1\0" "0\n"),
+    BAD("NUL in a value", BASE_E "max_age: 1\0"
+                                 "0\n"),
     BAD("NUL in a key", BASE_E "max\0age: 10\n"),
     BAD("NUL line", BASE_E "max_age: 10\n\0"),
     BAD("form feed line ending", "version: STSv1\fmode: enforce\n" TAIL_MX "max_age: 10\n"),
@@ -809,10 +836,11 @@ static void test_sts_mx_allowed_rfc_pool_expected(void **state)
         const char *host;
         int allowed;
     } hosts[] = {
-        {"mail.example.com", 1},    {"MAIL.example.com.", 1}, {"mx1.example.net", 1},
-        {"backupmx.example.com", 1}, {"example.net", 0},      {"a.b.example.net", 0},
-        {"mx1.example.com", 0},     {"example.com", 0},      {"evil.example", 0},
-        {"", 0},
+        {"mail.example.com", 1}, {"MAIL.example.com.", 1},
+        {"mx1.example.net", 1},  {"backupmx.example.com", 1},
+        {"example.net", 0},      {"a.b.example.net", 0},
+        {"mx1.example.com", 0},  {"example.com", 0},
+        {"evil.example", 0},     {"", 0},
     };
     smtpc_sts_policy_t p;
     size_t i;

@@ -55,12 +55,12 @@ extern "C" {
 /** The policy cache. Caller-owned; holds a mounted key-value store. */
 typedef struct smtpc_cache {
     smtpc_kvs_t *kvs;
-    uint64_t floor;       /**< time floor (Unix s), 0 none */
-    uint64_t floor_saved; /**< the floor as last written */
-    int last_err;         /**< last flash error seen (SMTPC_OK none) */
-    smtpc_sts_entry_t tmp; /**< scratch for eviction scans */
-    uint8_t key[1 + SMTPC_DNS_NAME_BUF];  /**< scratch: a record key */
-    uint8_t val[SMTPC_KVS_RECORD_MAX];    /**< scratch: a record value */
+    uint64_t floor;                      /**< time floor (Unix s), 0 none */
+    uint64_t floor_saved;                /**< the floor as last written */
+    int last_err;                        /**< last flash error seen (SMTPC_OK none) */
+    smtpc_sts_entry_t tmp;               /**< scratch for eviction scans */
+    uint8_t key[1 + SMTPC_DNS_NAME_BUF]; /**< scratch: a record key */
+    uint8_t val[SMTPC_KVS_RECORD_MAX];   /**< scratch: a record value */
 } smtpc_cache_t;
 
 /**

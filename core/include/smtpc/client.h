@@ -50,7 +50,7 @@ typedef struct smtpc_timeouts {
     uint32_t data_init_ms;
     uint32_t data_block_ms; /**< without send progress during the body */
     uint32_t data_end_ms;
-    uint32_t total_ms; /**< whole session */
+    uint32_t total_ms;     /**< whole session */
     uint32_t sts_fetch_ms; /**< MTA-STS policy fetch (SMTPC_STS_FETCH_TIMEOUT_MS) */
 } smtpc_timeouts_t;
 
@@ -77,6 +77,10 @@ typedef struct smtpc_client_cfg {
      *  policy to the configured host (RFC 8461 §3.4: the smarthost's domain
      *  is the policy domain). NULL: no MTA-STS in SUBMISSION mode. */
     const char *sts_domain;
+    /** Do not look up `_smtp._tls.<domain>` even with a report hook (events
+     *  then carry rpt = SMTPC_RPT_UNKNOWN and are not counted by the TLS-RPT
+     *  log). The lookup is made only when smtpc_platform_t::report is set. */
+    uint8_t tlsrpt_off;
 } smtpc_client_cfg_t;
 
 /**
@@ -101,13 +105,15 @@ typedef struct smtpc_client_mem {
     uint8_t tx[SMTPC_TX_BUF_SIZE];
     uint8_t rx[SMTPC_RX_BUF_SIZE];
     uint8_t body[SMTPC_BODY_CHUNK_SIZE];
+#if SMTPC_ENABLE_MX
     /** A DNS query, or the policy body being fetched (never both at once). */
     union {
         smtpc_dns_t dns;
         uint8_t sts_body[SMTPC_STS_POLICY_MAX];
     } q;
-    smtpc_mx_list_t mx;  /**< MX mode: hosts of the current domain */
-    smtpc_sts_t sts;     /**< MTA-STS discovery and the policy in force */
+    smtpc_mx_list_t mx; /**< MX mode: hosts of the current domain */
+    smtpc_sts_t sts;    /**< MTA-STS discovery and the policy in force */
+#endif
 } smtpc_client_mem_t;
 
 /** The client. Treat as opaque; place it where you like (static, task stack). */
@@ -116,21 +122,30 @@ typedef struct smtpc_client {
     const smtpc_platform_t *plat;
     smtpc_client_mem_t *mem;
     smtpc_smtp_t smtp;
-    smtpc_result_t result;  /**< aggregate over every session */
-    smtpc_result_t sres;    /**< the current session */
-    smtpc_envelope_t env;   /**< the whole message */
-    smtpc_envelope_t sub;   /**< the recipients of the current domain */
+    smtpc_result_t result; /**< aggregate over every session */
+    smtpc_result_t sres;   /**< the current session */
+    smtpc_envelope_t env;  /**< the whole message */
+    smtpc_envelope_t sub;  /**< the recipients of the current domain */
     const char *sub_to[SMTPC_MAX_RCPT];
     uint8_t sub_map[SMTPC_MAX_RCPT];
     uint8_t rcpt_done[SMTPC_MAX_RCPT];
+#if SMTPC_ENABLE_MX
     smtpc_dns_io_t dns_io;
     smtpc_sts_io_t sts_io;
-    smtpc_session_cfg_t scfg; /**< the current session's settings (policy-raised) */
-    char domain[SMTPC_DNS_NAME_BUF];
-    const char *host;       /**< server of the current session */
+    char domain[SMTPC_DNS_NAME_BUF]; /**< current policy domain (A-label) */
+#endif
+    smtpc_session_cfg_t scfg;           /**< the current session's settings (policy-raised) */
+    const char *host;                   /**< server of the current session */
     char host_copy[SMTPC_DNS_NAME_BUF]; /**< the server named in the result */
     uint8_t mx_idx;
-    uint8_t sts_on;         /**< MTA-STS applies to the current domain */
+    uint8_t sts_on;       /**< MTA-STS applies to the current domain */
+    uint8_t rpt;          /**< ::smtpc_rpt_published_t of the current domain */
+    uint8_t rpt_query;    /**< the DNS phase is the `_smtp._tls` lookup */
+    uint8_t rpt_cand;     /**< TLSRPT candidates seen in its answer */
+    uint8_t rpt_valid;    /**< of those, valid ones */
+    uint8_t fetch_failed; /**< the policy fetch failed and no policy applied */
+    uint8_t peer_len;     /**< address of the current session's peer (0 unknown) */
+    uint8_t peer[16];
     uint8_t body_used;
     uint8_t expired;
     int last_err;

@@ -15,7 +15,8 @@
 #error "SMTPC_REPLY_TEXT_MAX must be 16..512: set it in smtpc_config.h"
 #endif
 #if SMTPC_TX_BUF_SIZE < 512 || SMTPC_TX_BUF_SIZE > 65536
-#error "SMTPC_TX_BUF_SIZE must be 512..65536 (a whole command line must fit): set it in smtpc_config.h"
+#error                                                                                             \
+    "SMTPC_TX_BUF_SIZE must be 512..65536 (a whole command line must fit): set it in smtpc_config.h"
 #endif
 #if SMTPC_RX_BUF_SIZE < 16 || SMTPC_RX_BUF_SIZE > 65536
 #error "SMTPC_RX_BUF_SIZE must be 16..65536: set it in smtpc_config.h"

@@ -31,11 +31,11 @@
 extern "C" {
 #endif
 
-#define SMTPC_DNS_TYPE_A 1u
+#define SMTPC_DNS_TYPE_A     1u
 #define SMTPC_DNS_TYPE_CNAME 5u
-#define SMTPC_DNS_TYPE_MX 15u
-#define SMTPC_DNS_TYPE_TXT 16u
-#define SMTPC_DNS_TYPE_AAAA 28u
+#define SMTPC_DNS_TYPE_MX    15u
+#define SMTPC_DNS_TYPE_TXT   16u
+#define SMTPC_DNS_TYPE_AAAA  28u
 
 /** Longest name in text form (without the trailing dot) + NUL. */
 #define SMTPC_DNS_NAME_BUF 254u
@@ -46,7 +46,7 @@ typedef struct {
     uint32_t ttl;
     const uint8_t *rdata; /**< RDATA, bounds-checked */
     uint16_t rdlen;
-    uint16_t pref;        /**< MX: preference */
+    uint16_t pref; /**< MX: preference */
     /** MX: exchange; CNAME: target; text form, lower case, no trailing dot,
      *  NUL-terminated ("" for the root, i.e. a null MX). */
     char name[SMTPC_DNS_NAME_BUF];
@@ -63,8 +63,8 @@ typedef int (*smtpc_dns_rr_fn)(void *arg, const smtpc_dns_rr_t *rr);
  * @return ::SMTPC_OK with @p out_len set, ::SMTPC_ERR_BAD_ARG for a bad name,
  *         ::SMTPC_ERR_NO_SPACE when @p cap is too small.
  */
-int smtpc_dns_query_build(uint8_t *out, size_t cap, size_t *out_len, uint16_t id,
-                          const char *name, uint16_t qtype);
+int smtpc_dns_query_build(uint8_t *out, size_t cap, size_t *out_len, uint16_t id, const char *name,
+                          uint16_t qtype);
 
 /**
  * @brief Check a response and deliver its answers.
@@ -101,7 +101,7 @@ typedef struct {
 /** MX set of a domain, sorted. */
 typedef struct {
     uint8_t count;
-    uint8_t implicit;  /**< no MX records: the domain itself (RFC 5321 §5.1) */
+    uint8_t implicit; /**< no MX records: the domain itself (RFC 5321 §5.1) */
     smtpc_mx_t mx[SMTPC_MAX_MX];
 } smtpc_mx_list_t;
 
@@ -133,11 +133,11 @@ int smtpc_dns_resp_match(const uint8_t *msg, size_t len, uint16_t id, const char
 typedef struct smtpc_dns_io {
     const smtpc_dgram_ops_t *dgram; /**< required */
     void *dgram_ctx;
-    const smtpc_net_ops_t *net;     /**< optional: TCP retry after TC=1 */
+    const smtpc_net_ops_t *net; /**< optional: TCP retry after TC=1 */
     void *net_ctx;
     const smtpc_clock_ops_t *clock; /**< required */
     void *clock_ctx;
-    const smtpc_rng_ops_t *rng;     /**< required: query IDs */
+    const smtpc_rng_ops_t *rng; /**< required: query IDs */
     void *rng_ctx;
 } smtpc_dns_io_t;
 

@@ -43,6 +43,15 @@
 #define SMTPC_ENABLE_PIPELINING 1
 #endif
 
+/** Direct-to-MX delivery (SMTPC_MODE_MX): the DNS resolver, MTA-STS
+ *  (discovery, fetch, policy store), the MX loop, the `_smtp._tls` lookup.
+ *  Default 1. 0 builds a submission-only client: the client context loses
+ *  the DNS/policy buffers (about 3 KB of RAM) and MX mode or sts_domain in
+ *  the configuration is refused with SMTPC_ERR_BAD_ARG. */
+#ifndef SMTPC_ENABLE_MX
+#define SMTPC_ENABLE_MX 1
+#endif
+
 /* ------------------------------------------------------------------- sizes */
 
 /** Longest reply line accepted, CRLF included. RFC 5321 §4.5.3.1.5: 512.
@@ -287,10 +296,18 @@
 #define SMTPC_TLSRPT_MX_POOL 256
 #endif
 
-/** cJSON arena for one report render. Default 4096 (a report with 2
- *  policies and 8 failure groups needs about 3 KB on 64-bit hosts). */
+/** cJSON arena for one report render, in bytes. Default: enough for the
+ *  largest report the options allow (every policy with the most patterns,
+ *  every failure group), counted as cJSON nodes of at most ten pointers:
+ *  about 17 KB on 64-bit hosts, 8.5 KB on 32-bit targets with the other
+ *  defaults. A smaller arena makes large reports fail with
+ *  SMTPC_ERR_NO_SPACE (the report then stays in flash). Only used inside
+ *  smtpc_tlsrpt_render()'s caller-supplied buffer: no static cost. */
 #ifndef SMTPC_TLSRPT_ARENA
-#define SMTPC_TLSRPT_ARENA 4096
+#define SMTPC_TLSRPT_ARENA                                                                         \
+    ((24u + (16u + 2u * SMTPC_STS_MAX_MX_PATTERNS) * SMTPC_TLSRPT_POLICIES +                       \
+      9u * SMTPC_TLSRPT_GROUPS) *                                                                  \
+     10u * sizeof(void *))
 #endif
 
 /** Successes counted in RAM before they are written. Default 16. Range

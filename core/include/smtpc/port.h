@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 /** Readiness bits, used by wants() functions. */
-#define SMTPC_WANT_READ 0x01u  /**< progress needs bytes from the peer */
+#define SMTPC_WANT_READ  0x01u /**< progress needs bytes from the peer */
 #define SMTPC_WANT_WRITE 0x02u /**< progress needs the transport to accept bytes */
 #define SMTPC_WANT_TIMER 0x04u /**< progress needs a deadline to pass */
 
@@ -64,6 +64,11 @@ typedef struct smtpc_net_ops {
     /** Poll a connection in progress: ::SMTPC_OK (then @p out is valid),
      *  ::SMTPC_IN_PROGRESS or an error. */
     int (*connect_poll)(void *ctx, smtpc_stream_t *out);
+    /** Optional (NULL: unknown). The address of the peer of the connection
+     *  just made, network byte order, into @p addr; @p *len set to 4 or 16.
+     *  Called right after connect() or connect_poll() returned ::SMTPC_OK;
+     *  used for the receiving-ip of TLS reports. ::SMTPC_OK or an error. */
+    int (*peer)(void *ctx, uint8_t addr[16], uint8_t *len);
 } smtpc_net_ops_t;
 
 /**

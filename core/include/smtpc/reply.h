@@ -31,43 +31,43 @@ extern "C" {
 #endif
 
 /** EHLO capabilities (bit set in smtpc_reply_t::caps). */
-#define SMTPC_CAP_STARTTLS 0x0001u
-#define SMTPC_CAP_PIPELINING 0x0002u
-#define SMTPC_CAP_8BITMIME 0x0004u
-#define SMTPC_CAP_SMTPUTF8 0x0008u
-#define SMTPC_CAP_SIZE 0x0010u
+#define SMTPC_CAP_STARTTLS            0x0001u
+#define SMTPC_CAP_PIPELINING          0x0002u
+#define SMTPC_CAP_8BITMIME            0x0004u
+#define SMTPC_CAP_SMTPUTF8            0x0008u
+#define SMTPC_CAP_SIZE                0x0010u
 #define SMTPC_CAP_ENHANCEDSTATUSCODES 0x0020u
-#define SMTPC_CAP_AUTH 0x0040u
-#define SMTPC_CAP_CHUNKING 0x0080u
+#define SMTPC_CAP_AUTH                0x0040u
+#define SMTPC_CAP_CHUNKING            0x0080u
 /** An unknown 8-letter keyword was seen (the STARTTLS-strip signature when
  *  STARTTLS itself is missing, e.g. "XXXXXXXA"). */
 #define SMTPC_CAP_UNKNOWN_8 0x8000u
 
 /** SASL mechanisms (smtpc_reply_t::auth_mechs, smtpc_session_cfg_t::auth_mechs). */
-#define SMTPC_AUTH_PLAIN 0x01u
-#define SMTPC_AUTH_LOGIN 0x02u
+#define SMTPC_AUTH_PLAIN   0x01u
+#define SMTPC_AUTH_LOGIN   0x02u
 #define SMTPC_AUTH_XOAUTH2 0x04u
 
 /** Parser events. */
 typedef enum {
-    SMTPC_REPLY_MORE = 0,  /**< the reply is not complete: push more bytes */
-    SMTPC_REPLY_DONE = 1,  /**< a whole reply was parsed */
-    SMTPC_REPLY_ERROR = 2  /**< the bytes are not a valid reply; see smtpc_reply_t::err */
+    SMTPC_REPLY_MORE = 0, /**< the reply is not complete: push more bytes */
+    SMTPC_REPLY_DONE = 1, /**< a whole reply was parsed */
+    SMTPC_REPLY_ERROR = 2 /**< the bytes are not a valid reply; see smtpc_reply_t::err */
 } smtpc_reply_event_t;
 
 /** Parser state and the parsed reply. Fields are read-only for the caller. */
 typedef struct {
-    uint16_t code;       /**< reply code (valid once a line has started) */
-    uint8_t enh[3];      /**< RFC 3463 class.subject.detail of the first line, 0.0.0 if none */
-    uint8_t event;       /**< ::smtpc_reply_event_t */
-    int16_t err;         /**< with ::SMTPC_REPLY_ERROR: the cause */
-    uint16_t lines;      /**< lines completed */
-    uint16_t text_len;   /**< bytes in @ref text */
+    uint16_t code;     /**< reply code (valid once a line has started) */
+    uint8_t enh[3];    /**< RFC 3463 class.subject.detail of the first line, 0.0.0 if none */
+    uint8_t event;     /**< ::smtpc_reply_event_t */
+    int16_t err;       /**< with ::SMTPC_REPLY_ERROR: the cause */
+    uint16_t lines;    /**< lines completed */
+    uint16_t text_len; /**< bytes in @ref text */
     char text[SMTPC_REPLY_TEXT_MAX]; /**< text excerpt, lines joined by ' ', not NUL-terminated */
     /* EHLO extraction (only when begun with is_ehlo) */
-    uint16_t caps;       /**< SMTPC_CAP_* */
-    uint8_t auth_mechs;  /**< SMTPC_AUTH_* advertised */
-    uint32_t size_max;   /**< SIZE parameter (0: none announced) */
+    uint16_t caps;      /**< SMTPC_CAP_* */
+    uint8_t auth_mechs; /**< SMTPC_AUTH_* advertised */
+    uint32_t size_max;  /**< SIZE parameter (0: none announced) */
     /* private */
     uint8_t st_;
     uint8_t is_ehlo_;

@@ -47,30 +47,31 @@ typedef struct smtpc_session_cfg {
     const char *pass;            /**< password for PLAIN/LOGIN */
     smtpc_token_fn token;        /**< XOAUTH2 token source; NULL: no XOAUTH2 */
     void *token_arg;
-    uint8_t auth_mechs;          /**< SMTPC_AUTH_* the caller allows; 0: every mechanism compiled in */
-    bool pipelining;             /**< use PIPELINING when advertised (needs SMTPC_ENABLE_PIPELINING) */
+    uint8_t auth_mechs; /**< SMTPC_AUTH_* the caller allows; 0: every mechanism compiled in */
+    bool pipelining;    /**< use PIPELINING when advertised (needs SMTPC_ENABLE_PIPELINING) */
 } smtpc_session_cfg_t;
 
 /** Envelope flags. */
 #define SMTPC_ENV_8BITMIME 0x01u /**< the body has 8-bit bytes: BODY=8BITMIME (RFC 6152) */
-#define SMTPC_ENV_SMTPUTF8 0x02u /**< UTF-8 headers/addresses (RFC 6531); set automatically
-                                      when an address has a non-ASCII byte */
+/** UTF-8 headers/addresses (RFC 6531); set automatically when an address
+ *  has a non-ASCII byte. */
+#define SMTPC_ENV_SMTPUTF8 0x02u
 
 /** Envelope of one message. Strings are NUL-terminated and outlive the session. */
 typedef struct smtpc_envelope {
-    const char *from;            /**< reverse-path without <>; "" for the null path */
-    const char *const *to;       /**< recipients without <> */
-    size_t to_count;             /**< 1..SMTPC_MAX_RCPT */
-    uint32_t size_hint;          /**< message size for SIZE= (0: unknown) */
-    uint8_t flags;               /**< SMTPC_ENV_* */
+    const char *from;      /**< reverse-path without <>; "" for the null path */
+    const char *const *to; /**< recipients without <> */
+    size_t to_count;       /**< 1..SMTPC_MAX_RCPT */
+    uint32_t size_hint;    /**< message size for SIZE= (0: unknown) */
+    uint8_t flags;         /**< SMTPC_ENV_* */
 } smtpc_envelope_t;
 
 /** What the engine needs next (bit set). */
-#define SMTPC_SMTP_WANT_READ 0x01u  /**< bytes from the server (rx_buf/rx_ack) */
+#define SMTPC_SMTP_WANT_READ  0x01u /**< bytes from the server (rx_buf/rx_ack) */
 #define SMTPC_SMTP_WANT_WRITE 0x02u /**< bytes are waiting in tx_buf */
-#define SMTPC_SMTP_WANT_TLS 0x04u   /**< do the TLS handshake now, then smtpc_smtp_tls_up() */
-#define SMTPC_SMTP_WANT_BODY 0x08u  /**< feed body bytes with smtpc_smtp_body() */
-#define SMTPC_SMTP_WANT_DONE 0x10u  /**< finished: see smtpc_smtp_status() */
+#define SMTPC_SMTP_WANT_TLS   0x04u /**< do the TLS handshake now, then smtpc_smtp_tls_up() */
+#define SMTPC_SMTP_WANT_BODY  0x08u /**< feed body bytes with smtpc_smtp_body() */
+#define SMTPC_SMTP_WANT_DONE  0x10u /**< finished: see smtpc_smtp_status() */
 
 /** Engine state. Treat as opaque. */
 typedef struct smtpc_smtp {
@@ -84,8 +85,8 @@ typedef struct smtpc_smtp {
     uint8_t *rx;
     size_t rx_cap, rx_len, rx_off;
     smtpc_reply_t reply;
-    int status;        /* IN_PROGRESS, OK or sticky error */
-    int final_err;     /* error to report once QUIT is out */
+    int status;    /* IN_PROGRESS, OK or sticky error */
+    int final_err; /* error to report once QUIT is out */
     uint8_t state;
     uint8_t stage;
     uint8_t tls_active;

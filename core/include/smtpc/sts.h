@@ -48,10 +48,10 @@ typedef struct {
 
 /** A parsed policy. */
 typedef struct {
-    uint8_t mode;        /**< ::smtpc_sts_mode_t */
-    uint8_t mx_count;    /**< patterns in @ref mx_pool */
+    uint8_t mode;     /**< ::smtpc_sts_mode_t */
+    uint8_t mx_count; /**< patterns in @ref mx_pool */
     uint16_t mx_pool_len;
-    uint32_t max_age;    /**< seconds, 0..31557600 */
+    uint32_t max_age; /**< seconds, 0..31557600 */
     /** Patterns, lower case, each NUL-terminated, back to back. */
     char mx_pool[SMTPC_STS_MX_POOL];
 } smtpc_sts_policy_t;
@@ -68,8 +68,8 @@ int smtpc_sts_txt_is_candidate(const char *rec, size_t len);
 
 /** Selection state over the TXT records of one `_mta-sts` name. */
 typedef struct {
-    uint8_t candidates; /**< records starting with v=STSv1 */
-    uint8_t valid;      /**< of those, valid ones */
+    uint8_t candidates;  /**< records starting with v=STSv1 */
+    uint8_t valid;       /**< of those, valid ones */
     smtpc_sts_txt_t txt; /**< the first valid one */
 } smtpc_sts_sel_t;
 
@@ -114,9 +114,9 @@ const char *smtpc_sts_mode_name(int mode);
 
 /** How the policy of a delivery was obtained. */
 typedef enum {
-    SMTPC_STS_APPLY_NONE = 0,    /**< no policy in force: deliver as usual */
-    SMTPC_STS_APPLY_CACHED = 1,  /**< a cached, unexpired policy */
-    SMTPC_STS_APPLY_FETCHED = 2  /**< the policy fetched for this delivery */
+    SMTPC_STS_APPLY_NONE = 0,   /**< no policy in force: deliver as usual */
+    SMTPC_STS_APPLY_CACHED = 1, /**< a cached, unexpired policy */
+    SMTPC_STS_APPLY_FETCHED = 2 /**< the policy fetched for this delivery */
 } smtpc_sts_applied_t;
 
 /**
@@ -126,12 +126,12 @@ typedef enum {
  * that failed). Times are Unix seconds; 0 means "unknown".
  */
 typedef struct smtpc_sts_entry {
-    char domain[SMTPC_DNS_NAME_BUF]; /**< key: normalised A-label, NUL-terminated */
-    char id[SMTPC_STS_ID_MAX + 1];   /**< id of the cached policy */
+    char domain[SMTPC_DNS_NAME_BUF];    /**< key: normalised A-label, NUL-terminated */
+    char id[SMTPC_STS_ID_MAX + 1];      /**< id of the cached policy */
     char fail_id[SMTPC_STS_ID_MAX + 1]; /**< id whose last fetch failed ("" none) */
     uint8_t has_policy;
-    uint64_t fetched_at;             /**< last successful fetch */
-    uint64_t fail_at;                /**< last failed fetch of fail_id */
+    uint64_t fetched_at; /**< last successful fetch */
+    uint64_t fail_at;    /**< last failed fetch of fail_id */
     smtpc_sts_policy_t policy;
 } smtpc_sts_entry_t;
 
@@ -144,7 +144,8 @@ int smtpc_sts_entry_fresh(const smtpc_sts_entry_t *e, uint64_t now);
 uint64_t smtpc_sts_entry_expires(const smtpc_sts_entry_t *e);
 
 /** Flags of smtpc_sts_need_fetch() and smtpc_sts_start(). */
-#define SMTPC_STS_F_REFRESH 0x01u /**< proactive refresh (§10.2): fetch whatever the TXT id says */
+/** Proactive refresh (§10.2): fetch whatever the TXT id says. */
+#define SMTPC_STS_F_REFRESH 0x01u
 
 /**
  * @brief Step 1 of the decision (§3.3, §5.1): fetch the policy or not?
@@ -232,28 +233,28 @@ int smtpc_sts_refresh_due(const smtpc_sts_store_ops_t *ops, void *ctx, uint64_t 
 
 /** What the discovery/fetch engine needs from the platform. */
 typedef struct smtpc_sts_io {
-    const smtpc_dns_io_t *dns;       /**< required: the TXT lookup */
-    const smtpc_net_ops_t *net;      /**< required: the HTTPS connection */
+    const smtpc_dns_io_t *dns;  /**< required: the TXT lookup */
+    const smtpc_net_ops_t *net; /**< required: the HTTPS connection */
     void *net_ctx;
-    const smtpc_tls_ops_t *tls;      /**< required */
+    const smtpc_tls_ops_t *tls; /**< required */
     void *tls_ctx;
     const smtpc_sts_store_ops_t *store; /**< optional policy store */
     void *store_ctx;
-    smtpc_trace_fn trace;            /**< optional notes ("policy fetched") */
+    smtpc_trace_fn trace; /**< optional notes ("policy fetched") */
     void *trace_arg;
-    uint16_t https_port;             /**< 0: 443 */
-    uint32_t fetch_timeout_ms;       /**< 0: ::SMTPC_STS_FETCH_TIMEOUT_MS */
+    uint16_t https_port;       /**< 0: 443 */
+    uint32_t fetch_timeout_ms; /**< 0: ::SMTPC_STS_FETCH_TIMEOUT_MS */
 } smtpc_sts_io_t;
 
 /** Buffers the engine borrows; they may be shared with other engines that do
  *  not run at the same time (the client lends its SMTP buffers). */
 typedef struct smtpc_sts_bufs {
-    smtpc_dns_t *dns;  /**< the TXT query */
-    uint8_t *body;     /**< the policy body; may alias @p dns (used only after
-                            the query ended) */
-    size_t body_cap;   /**< at least 64; the cap is min(body_cap, SMTPC_STS_POLICY_MAX) */
-    uint8_t *io;       /**< the request, then received bytes */
-    size_t io_cap;     /**< at least 160 */
+    smtpc_dns_t *dns; /**< the TXT query */
+    uint8_t *body;    /**< the policy body; may alias @p dns (used only after
+                           the query ended) */
+    size_t body_cap;  /**< at least 64; the cap is min(body_cap, SMTPC_STS_POLICY_MAX) */
+    uint8_t *io;      /**< the request, then received bytes */
+    size_t io_cap;    /**< at least 160 */
 } smtpc_sts_bufs_t;
 
 /** Discovery + fetch + decision for one policy domain. Caller-owned. */
@@ -268,21 +269,21 @@ typedef struct smtpc_sts {
     smtpc_stream_t tls;
     smtpc_sts_sel_t sel;
     smtpc_sts_txt_t txt;
-    smtpc_sts_entry_t entry;          /**< cache state; after the decision, the
-                                           policy that applies (when applied != NONE) */
-    char host[SMTPC_DNS_NAME_BUF];    /**< "mta-sts.<domain>" */
+    smtpc_sts_entry_t entry;       /**< cache state; after the decision, the
+                                        policy that applies (when applied != NONE) */
+    char host[SMTPC_DNS_NAME_BUF]; /**< "mta-sts.<domain>" */
     uint32_t t_fetch;
     uint32_t body_len;
     uint16_t req_len;
     uint16_t req_off;
     unsigned io_wants;
     unsigned flags;
-    int txt_rc;     /**< TXT discovery outcome */
-    int fetch_rc;   /**< fetch outcome (valid when fetched) */
-    int store_rc;   /**< SMTPC_OK, or why the store refused the entry */
+    int txt_rc;   /**< TXT discovery outcome */
+    int fetch_rc; /**< fetch outcome (valid when fetched) */
+    int store_rc; /**< SMTPC_OK, or why the store refused the entry */
     uint8_t state;
-    uint8_t fetched;   /**< a fetch was attempted */
-    uint8_t applied;   /**< ::smtpc_sts_applied_t */
+    uint8_t fetched; /**< a fetch was attempted */
+    uint8_t applied; /**< ::smtpc_sts_applied_t */
     uint8_t clock_unknown;
     uint8_t tcp_open;
     uint8_t tls_open;

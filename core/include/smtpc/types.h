@@ -122,29 +122,30 @@ typedef struct {
 
 /** Everything a caller needs to know about how a session ended. */
 typedef struct {
-    int err;                /**< SMTPC_OK or the error that ended the session */
-    uint8_t stage;          /**< ::smtpc_stage_t in which it ended */
-    uint8_t tls_reached;    /**< ::smtpc_tls_reached_t */
-    uint8_t cert;           /**< ::smtpc_cert_verdict_t of the last handshake */
-    uint8_t rcpt_count;     /**< recipients in the envelope */
-    uint8_t rcpt_accepted;  /**< recipients the server accepted */
-    uint16_t reply_code;    /**< last reply code seen (0: none) */
-    uint8_t reply_enh[3];   /**< enhanced status of the last reply (0.0.0: none) */
-    uint16_t flags;         /**< SMTPC_RESULT_* */
-    uint8_t hosts_tried;    /**< servers (MX hosts) a session was attempted with */
-    const char *host;       /**< last server tried (points into the client; valid
-                                 until the next start), NULL if none */
+    int err;               /**< SMTPC_OK or the error that ended the session */
+    uint8_t stage;         /**< ::smtpc_stage_t in which it ended */
+    uint8_t tls_reached;   /**< ::smtpc_tls_reached_t */
+    uint8_t cert;          /**< ::smtpc_cert_verdict_t of the last handshake */
+    uint8_t rcpt_count;    /**< recipients in the envelope */
+    uint8_t rcpt_accepted; /**< recipients the server accepted */
+    uint16_t reply_code;   /**< last reply code seen (0: none) */
+    uint8_t reply_enh[3];  /**< enhanced status of the last reply (0.0.0: none) */
+    uint16_t flags;        /**< SMTPC_RESULT_* */
+    uint8_t hosts_tried;   /**< servers (MX hosts) a session was attempted with */
+    const char *host;      /**< last server tried (points into the client; valid
+                                until the next start), NULL if none */
     uint16_t reply_text_len;
-    char reply_text[SMTPC_REPLY_TEXT_MAX]; /**< excerpt of the last reply text, not NUL-terminated */
+    char
+        reply_text[SMTPC_REPLY_TEXT_MAX]; /**< excerpt of the last reply text, not NUL-terminated */
     smtpc_rcpt_result_t rcpt[SMTPC_MAX_RCPT];
     /* MTA-STS, for the last policy domain looked at. */
-    uint8_t sts_mode;       /**< mode in force (::smtpc_sts_mode_t; 0 none) */
-    uint8_t sts_applied;    /**< ::smtpc_sts_applied_t: none, cached, fetched */
-    uint8_t sts_fetched;    /**< a policy fetch was attempted */
-    int16_t sts_txt_err;    /**< TXT discovery: SMTPC_OK or why no record was used */
-    int16_t sts_fetch_err;  /**< when fetched: SMTPC_OK or why the fetch failed */
-    char sts_id[SMTPC_STS_ID_BUF]; /**< id of the policy in force ("" none) */
-    uint8_t mx_count;       /**< entries in @ref mx */
+    uint8_t sts_mode;                    /**< mode in force (::smtpc_sts_mode_t; 0 none) */
+    uint8_t sts_applied;                 /**< ::smtpc_sts_applied_t: none, cached, fetched */
+    uint8_t sts_fetched;                 /**< a policy fetch was attempted */
+    int16_t sts_txt_err;                 /**< TXT discovery: SMTPC_OK or why no record was used */
+    int16_t sts_fetch_err;               /**< when fetched: SMTPC_OK or why the fetch failed */
+    char sts_id[SMTPC_STS_ID_BUF];       /**< id of the policy in force ("" none) */
+    uint8_t mx_count;                    /**< entries in @ref mx */
     smtpc_mx_verdict_t mx[SMTPC_MAX_MX]; /**< per MX host, in the order of
                                     the MX list (names: smtpc_client_mx_name()) */
 } smtpc_result_t;
