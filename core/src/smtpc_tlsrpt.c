@@ -863,6 +863,28 @@ static size_t dom_len(const char *dom)
     return n <= DOMAIN_KEY_MAX ? n : 0u;
 }
 
+/* Is the key in log->key (@p kl bytes) an aggregate key q_key() could have
+ * made: 'Q', a day, a lower-case name of allowed characters? A damaged or
+ * forged one is never listed (it could not be loaded) and is collected. */
+static int q_key_usable(const smtpc_tlsrpt_log_t *log, size_t kl)
+{
+    size_t i;
+    if (kl < 4u || kl - 3u > DOMAIN_KEY_MAX || log->key[0] != KEY_AGG) {
+        return 0;
+    }
+    for (i = 3; i < kl; i++) {
+        uint8_t c = log->key[i];
+        if (c == '.') {
+            if (i == 3u || i + 1u == kl || log->key[i - 1u] == '.') {
+                return 0;
+            }
+        } else if (!(smtpc_is_digit_(c) || (c >= 'a' && c <= 'z') || c == '-' || c == '_')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* ---------------------------------------------------- aggregate bytes --- */
 
 static uint8_t *agg_pol(uint8_t *b, unsigned i)
@@ -1411,7 +1433,7 @@ static int q_refs(smtpc_tlsrpt_log_t *log, int want_day, uint32_t day, uint32_t 
         if (rc == SMTPC_ERR_FLASH_IO) {
             return rc;
         }
-        if (rc != SMTPC_OK || kl < 4u || log->key[0] != KEY_AGG) {
+        if (rc != SMTPC_OK || !q_key_usable(log, kl)) {
             continue;
         }
         if (want_day) {
@@ -1457,6 +1479,16 @@ static int gc(smtpc_tlsrpt_log_t *log, int32_t keep_day, uint32_t keep_hash, uns
         }
         if (rc == SMTPC_ERR_FLASH_IO) {
             return rc;
+        }
+        if (rc == SMTPC_OK && log->key[0] == KEY_AGG && !q_key_usable(log, kl)) {
+            /* an aggregate that can never be listed or loaded */
+            rc = log_del(log, log->key, kl);
+            if (rc != SMTPC_OK) {
+                return rc;
+            }
+            log->stats.corrupt++;
+            (*freed)++;
+            continue;
         }
         if (rc == SMTPC_OK && kl == 3u && log->key[0] == KEY_STR &&
             (int32_t)rd16(log->key + 1) != keep_day) {
@@ -1876,7 +1908,7 @@ static int q_nth(smtpc_tlsrpt_log_t *log, unsigned idx, size_t *kl)
         if (rc == SMTPC_ERR_FLASH_IO) {
             return rc;
         }
-        if (rc == SMTPC_OK && *kl >= 4u && log->key[0] == KEY_AGG && seen++ == idx) {
+        if (rc == SMTPC_OK && q_key_usable(log, *kl) && seen++ == idx) {
             return SMTPC_OK;
         }
     }
