@@ -22,6 +22,7 @@
 #include <cJSON.h>
 
 #include "cli_cache.h"
+#include "cli_txt.h"
 #include "smtpc/idna.h"
 #include "smtpc/smtpc.h"
 #include "smtpc/sts.h"
@@ -30,7 +31,6 @@
 
 #define PROG            "smtpc-mtasts"
 #define DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
-#define TXT_LINE_MAX    4096u              /* one TXT RR per stdin line */
 #define SCENARIO_MAX    (1024u * 1024u)    /* explain's stdin */
 #define STS_IO_BUF      4096u              /* joined TXT records, request, response bytes */
 #define UINT_JSON_MAX   9007199254740992.0 /* 2^53: integers a JSON number holds exactly */
@@ -271,51 +271,23 @@ static int domain_arg(const char *in, char *out, size_t cap)
 
 /* ---------------------------------------------------------------- txt --- */
 
+/* One TXT record from stdin into the selection. */
+static void txt_add(void *arg, const char *rec, size_t len)
+{
+    smtpc_sts_sel_add((smtpc_sts_sel_t *)arg, rec, len);
+}
+
 static int cmd_txt(int argc, char **argv)
 {
-    static char line[TXT_LINE_MAX + 1];
-    static char rec[TXT_LINE_MAX];
     smtpc_sts_sel_t sel;
     smtpc_sts_txt_t txt;
-    unsigned long lineno = 0;
     (void)argv;
     if (argc != 2) {
         return usage_error("txt reads stdin and takes no arguments", NULL);
     }
     smtpc_sts_sel_init(&sel);
-    for (;;) {
-        size_t len = 0;
-        int ch = EOF;
-        while (len <= TXT_LINE_MAX && (ch = getchar()) != EOF && ch != '\n') {
-            line[len++] = (char)ch;
-        }
-        if (ferror(stdin)) {
-            fprintf(stderr, PROG ": stdin: %s\n", strerror(errno));
-            return 2;
-        }
-        lineno++;
-        if (len > TXT_LINE_MAX) {
-            fprintf(stderr, PROG ": stdin line %lu: longer than %u bytes\n", lineno, TXT_LINE_MAX);
-            return 2;
-        }
-        if (ch == EOF && len == 0) {
-            break;
-        }
-        if (len > 0 && line[len - 1] == '\r') {
-            len--; /* CRLF input */
-        }
-        size_t n = 0;
-        for (size_t i = 0; i < len; i++) {
-            if (line[i] != '\t') { /* TAB separates the strings of one RR */
-                rec[n++] = line[i];
-            }
-        }
-        if (n > 0) {
-            smtpc_sts_sel_add(&sel, rec, n);
-        }
-        if (ch == EOF) {
-            break;
-        }
+    if (cli_txt_read_stdin(PROG, txt_add, &sel) != 0) {
+        return 2;
     }
     cJSON *o = new_object();
     int rc = smtpc_sts_sel_result(&sel, &txt);

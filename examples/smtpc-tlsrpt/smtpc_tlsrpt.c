@@ -20,6 +20,7 @@
 #include <cJSON.h>
 
 #include "cli_cache.h"
+#include "cli_txt.h"
 #include "smtpc/smtpc.h"
 #include "smtpc/tlsrpt.h"
 #include "smtpc/upload.h"
@@ -173,51 +174,23 @@ static cJSON *txt_json(int rc, const smtpc_tlsrpt_txt_t *txt)
     return o;
 }
 
+/* One TXT record from stdin into the selection. */
+static void txt_add(void *arg, const char *rec, size_t len)
+{
+    smtpc_tlsrpt_sel_add((smtpc_tlsrpt_sel_t *)arg, rec, len);
+}
+
 static int cmd_txt(int argc, char **argv)
 {
-    static char line[TXT_LINE_MAX + 1];
-    static char rec[TXT_LINE_MAX];
     smtpc_tlsrpt_sel_t sel;
     smtpc_tlsrpt_txt_t txt;
-    unsigned long lineno = 0;
     (void)argv;
     if (argc != 2) {
         return usage_error("txt reads stdin and takes no arguments", NULL);
     }
     smtpc_tlsrpt_sel_init(&sel);
-    for (;;) {
-        size_t len = 0;
-        int ch = EOF;
-        while (len <= TXT_LINE_MAX && (ch = getchar()) != EOF && ch != '\n') {
-            line[len++] = (char)ch;
-        }
-        if (ferror(stdin)) {
-            fprintf(stderr, PROG ": stdin: %s\n", strerror(errno));
-            return 2;
-        }
-        lineno++;
-        if (len > TXT_LINE_MAX) {
-            fprintf(stderr, PROG ": stdin line %lu: longer than %u bytes\n", lineno, TXT_LINE_MAX);
-            return 2;
-        }
-        if (ch == EOF && len == 0) {
-            break;
-        }
-        if (len > 0 && line[len - 1] == '\r') {
-            len--;
-        }
-        size_t n = 0;
-        for (size_t i = 0; i < len; i++) {
-            if (line[i] != '\t') {
-                rec[n++] = line[i];
-            }
-        }
-        if (n > 0) {
-            smtpc_tlsrpt_sel_add(&sel, rec, n);
-        }
-        if (ch == EOF) {
-            break;
-        }
+    if (cli_txt_read_stdin(PROG, txt_add, &sel) != 0) {
+        return 2;
     }
     int rc = smtpc_tlsrpt_sel_result(&sel, &txt);
     return emit(txt_json(rc, &txt), rc == SMTPC_OK ? 0 : 1);
